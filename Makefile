@@ -1,0 +1,27 @@
+# ShopLab developer targets. `make help` lists them.
+SHELL := /bin/bash
+GO ?= go
+BIN := .bin
+
+.PHONY: help run test proto tools build
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+run: ## Run the whole lab (local mode: all services and an embedded Kafka broker)
+	$(GO) run ./cmd/shoplab up --local
+
+build: ## Build the shoplab binary into .bin/
+	$(GO) build -o $(BIN)/shoplab ./cmd/shoplab
+
+test: ## Run every test
+	$(GO) test -count=1 ./...
+
+tools: ## Install the pinned protoc plugins (versions in go.mod's tool block) into .bin/
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install tool
+
+proto: tools ## Regenerate the gRPC code from proto/ (needs protoc: apt install protobuf-compiler)
+	PATH=$(CURDIR)/$(BIN):$$PATH protoc -I proto \
+		--go_out=proto --go_opt=paths=source_relative \
+		--go-grpc_out=proto --go-grpc_opt=paths=source_relative \
+		proto/shop/v1/*.proto

@@ -1,0 +1,206 @@
+// Package config reads ShopLab's settings from the environment once, at
+// start, into typed values, and reports every problem it finds at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Getenv looks up an environment variable; os.Getenv in production, a map
+// in tests.
+type Getenv func(string) string
+
+// Default ports. They stay clear of the ports the compose stack publishes
+// (3000, 3100, 3200, 4000, 4317, 4318, 8025, 8080, 9090, 9092).
+const (
+	GatewayHTTPPort      = 8100
+	AuthHTTPPort         = 8101
+	CatalogHTTPPort      = 8102
+	OrdersHTTPPort       = 8103
+	NotificationHTTPPort = 8104
+	AuthGRPCPort         = 8201
+	CatalogGRPCPort      = 8202
+	OrdersGRPCPort       = 8203
+	EmbeddedKafkaPort    = 19092
+)
+
+// Config is everything the services of the shop need to know about where
+// they run and what they talk to.
+type Config struct {
+	// BindHost is the interface every service listens on. 127.0.0.1 keeps the
+	// shop private; compose mode needs 0.0.0.0 so that containers (Prometheus)
+	// can reach the services through host.docker.internal.
+	BindHost string
+	DataDir  string
+	LogDir   string
+
+	Gateway      HTTPService
+	Auth         GRPCService
+	Catalog      GRPCService
+	Orders       GRPCService
+	Notification HTTPService
+
+	// KafkaBrokers is empty when the lab should start its embedded broker.
+	KafkaBrokers []string
+	// EmbeddedKafkaPort is where the embedded broker listens.
+	EmbeddedKafkaPort int
+
+	SMTP SMTP
+	// JWTSecret signs tokens; empty means auth generates one and keeps it in
+	// its database.
+	JWTSecret string
+	// TokenTTL is how long a login token stays valid.
+	TokenTTL time.Duration
+	// ShutdownTimeout bounds a graceful stop.
+	ShutdownTimeout time.Duration
+}
+
+// HTTPService is a service reached over HTTP only (its API or its admin
+// endpoints /metrics and /healthz).
+type HTTPService struct {
+	HTTPPort int
+}
+
+// GRPCService is a service with a gRPC API and an HTTP admin port.
+type GRPCService struct {
+	HTTPPort int
+	GRPCPort int
+	// Addr is where clients dial the gRPC API (host:port).
+	Addr string
+}
+
+// SMTP is the mail server the notification service sends through. Host
+// empty means e-mails are only logged.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+}
+
+// Enabled reports whether e-mails go out over SMTP.
+func (s SMTP) Enabled() bool { return s.Host != "" }
+
+// Addr is the SMTP server's host:port.
+func (s SMTP) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
+
+// Load reads the configuration. Every variable is optional; the defaults
+// run the whole lab on one machine.
+func Load(getenv Getenv) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		BindHost: r.str("SHOPLAB_BIND_HOST", "127.0.0.1"),
+		DataDir:  r.str("SHOPLAB_DATA_DIR", "data"),
+		LogDir:   r.str("SHOPLAB_LOG_DIR", "logs"),
+		Gateway:  HTTPService{HTTPPort: r.port("GATEWAY_HTTP_PORT", GatewayHTTPPort)},
+		Auth: GRPCService{
+			HTTPPort: r.port("AUTH_HTTP_PORT", AuthHTTPPort),
+			GRPCPort: r.port("AUTH_GRPC_PORT", AuthGRPCPort),
+		},
+		Catalog: GRPCService{
+			HTTPPort: r.port("CATALOG_HTTP_PORT", CatalogHTTPPort),
+			GRPCPort: r.port("CATALOG_GRPC_PORT", CatalogGRPCPort),
+		},
+		Orders: GRPCService{
+			HTTPPort: r.port("ORDERS_HTTP_PORT", OrdersHTTPPort),
+			GRPCPort: r.port("ORDERS_GRPC_PORT", OrdersGRPCPort),
+		},
+		Notification:      HTTPService{HTTPPort: r.port("NOTIFICATION_HTTP_PORT", NotificationHTTPPort)},
+		KafkaBrokers:      r.list("KAFKA_BROKERS"),
+		EmbeddedKafkaPort: r.port("SHOPLAB_EMBEDDED_KAFKA_PORT", EmbeddedKafkaPort),
+		SMTP: SMTP{
+			Host:     r.str("SMTP_HOST", ""),
+			Port:     r.port("SMTP_PORT", 1025),
+			Username: r.str("SMTP_USERNAME", ""),
+			Password: r.str("SMTP_PASSWORD", ""),
+			From:     r.str("SMTP_FROM", "ShopEase <orders@shopease.test>"),
+		},
+		JWTSecret:       r.str("AUTH_JWT_SECRET", ""),
+		TokenTTL:        r.duration("AUTH_TOKEN_TTL", 24*time.Hour),
+		ShutdownTimeout: r.duration("SHOPLAB_SHUTDOWN_TIMEOUT", 15*time.Second),
+	}
+	c.Auth.Addr = r.str("AUTH_ADDR", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Auth.GRPCPort)))
+	c.Catalog.Addr = r.str("CATALOG_ADDR", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Catalog.GRPCPort)))
+	c.Orders.Addr = r.str("ORDERS_ADDR", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Orders.GRPCPort)))
+
+	if c.SMTP.From != "" {
+		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+			r.errs = append(r.errs, fmt.Errorf("SMTP_FROM=%q: %w", c.SMTP.From, err))
+		}
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		r.errs = append(r.errs, errors.New("AUTH_JWT_SECRET: must be at least 32 characters"))
+	}
+	if c.TokenTTL <= 0 {
+		r.errs = append(r.errs, errors.New("AUTH_TOKEN_TTL: must be positive"))
+	}
+	for _, b := range c.KafkaBrokers {
+		if _, _, err := net.SplitHostPort(b); err != nil {
+			r.errs = append(r.errs, fmt.Errorf("KAFKA_BROKERS: %q is not host:port", b))
+		}
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return c, nil
+}
+
+// Listen returns the host:port a service binds to for port.
+func (c Config) Listen(port int) string {
+	return net.JoinHostPort(c.BindHost, strconv.Itoa(port))
+}
+
+type reader struct {
+	getenv Getenv
+	errs   []error
+}
+
+func (r *reader) str(key, def string) string {
+	if v := strings.TrimSpace(r.getenv(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) port(key string, def int) int {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	p, err := strconv.Atoi(v)
+	if err != nil || p < 0 || p > 65535 {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a port number 0-65535", key, v))
+		return def
+	}
+	return p
+}
+
+func (r *reader) duration(key string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a duration such as 30s: %w", key, v, err))
+		return def
+	}
+	return d
+}
+
+func (r *reader) list(key string) []string {
+	var out []string
+	for _, s := range strings.Split(r.getenv(key), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,140 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/shoplab/shoplab/internal/telemetry"
+)
+
+// ErrPermanent marks a handler error that retrying cannot fix (a malformed
+// event): the message is logged, counted as rejected and skipped.
+var ErrPermanent = errors.New("permanent event error")
+
+// Handler handles one event. ctx carries the producer's trace.
+type Handler func(ctx context.Context, topic string, env Envelope) error
+
+// Consumer reads events as a member of a consumer group and commits each
+// message only after its handler succeeded (at-least-once delivery;
+// handlers deduplicate on Envelope.ID).
+type Consumer struct {
+	r       *kafka.Reader
+	tel     *telemetry.Telemetry
+	metrics consumerMetrics
+	// retryBackoff is the pause before a failed message is handled again.
+	retryBackoff time.Duration
+}
+
+// NewConsumer joins group on brokers for topics.
+func NewConsumer(tel *telemetry.Telemetry, brokers []string, group string, topics []string) *Consumer {
+	return &Consumer{
+		r: kafka.NewReader(kafka.ReaderConfig{
+			Brokers:     brokers,
+			GroupID:     group,
+			GroupTopics: topics,
+			StartOffset: kafka.FirstOffset,
+			MaxWait:     250 * time.Millisecond,
+			// A lab restarts often; a short session lets a restarted member
+			// take its partitions back quickly.
+			SessionTimeout:    10 * time.Second,
+			RebalanceTimeout:  5 * time.Second,
+			HeartbeatInterval: 1 * time.Second,
+			JoinGroupBackoff:  500 * time.Millisecond,
+		}),
+		tel:          tel,
+		metrics:      newConsumerMetrics(tel.Registry, group, topics),
+		retryBackoff: 500 * time.Millisecond,
+	}
+}
+
+// Run handles messages until ctx ends. A failing handler is retried (the
+// offset is not committed) until it succeeds or returns ErrPermanent.
+func (c *Consumer) Run(ctx context.Context, h Handler) error {
+	for {
+		msg, err := c.r.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			c.tel.Logger.WarnContext(ctx, "kafka fetch failed; retrying", "error", err)
+			if !sleep(ctx, c.retryBackoff) {
+				return nil
+			}
+			continue
+		}
+		c.metrics.lag.WithLabelValues(msg.Topic, strconv.Itoa(msg.Partition)).Set(float64(max(msg.HighWaterMark-msg.Offset-1, 0)))
+		for !c.handle(ctx, msg, h) {
+			if !sleep(ctx, c.retryBackoff) {
+				return nil
+			}
+		}
+		if err := c.r.CommitMessages(ctx, msg); err != nil && ctx.Err() == nil {
+			// The message will be delivered again; the handler's dedupe
+			// keeps that harmless.
+			c.tel.Logger.WarnContext(ctx, "kafka commit failed", "topic", msg.Topic, "offset", msg.Offset, "error", err)
+		}
+	}
+}
+
+// handle runs h for msg in a consumer span; it reports whether the message
+// is done with (handled or rejected).
+func (c *Consumer) handle(ctx context.Context, msg kafka.Message, h Handler) bool {
+	parent := c.tel.Propagator.Extract(ctx, headerCarrier{&msg})
+	sctx, span := c.tel.Tracer().Start(parent, "process "+msg.Topic,
+		trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(
+			attribute.String("messaging.system", "kafka"),
+			attribute.String("messaging.operation.type", "process"),
+			attribute.String("messaging.destination.name", msg.Topic),
+			attribute.Int("messaging.destination.partition.id", msg.Partition),
+			attribute.Int64("messaging.kafka.offset", msg.Offset),
+		))
+	defer span.End()
+
+	env, err := DecodeEnvelope(msg.Value)
+	if err == nil {
+		span.SetAttributes(attribute.String("messaging.message.id", env.ID))
+		err = h(sctx, msg.Topic, env)
+	} else {
+		err = fmt.Errorf("%w: %w", ErrPermanent, err)
+	}
+	switch {
+	case err == nil:
+		c.metrics.consumed.WithLabelValues(msg.Topic, outcomeOK).Inc()
+		return true
+	case errors.Is(err, ErrPermanent):
+		c.metrics.consumed.WithLabelValues(msg.Topic, outcomeRejected).Inc()
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "rejected")
+		c.tel.Logger.ErrorContext(sctx, "event rejected and skipped", "topic", msg.Topic, "offset", msg.Offset, "error", err)
+		return true
+	default:
+		c.metrics.consumed.WithLabelValues(msg.Topic, outcomeError).Inc()
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "handler failed")
+		c.tel.Logger.WarnContext(sctx, "event handler failed; will retry", "topic", msg.Topic, "offset", msg.Offset, "error", err)
+		return false
+	}
+}
+
+// Close leaves the group.
+func (c *Consumer) Close() error { return c.r.Close() }
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

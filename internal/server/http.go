@@ -1,0 +1,49 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/shoplab/shoplab/internal/telemetry"
+)
+
+// Check reports whether a dependency is usable; nil means healthy.
+type Check func(ctx context.Context) error
+
+// AdminRoutes adds /metrics and /healthz to mux. /healthz answers 200 when
+// every check passes and 503 with the failures otherwise.
+func AdminRoutes(mux *http.ServeMux, t *telemetry.Telemetry, checks map[string]Check) {
+	mux.Handle("GET /metrics", telemetry.MetricsHandler(t.Registry))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		body := struct {
+			Service string            `json:"service"`
+			Status  string            `json:"status"`
+			Checks  map[string]string `json:"checks,omitempty"`
+		}{Service: t.Service, Status: "ok", Checks: map[string]string{}}
+		code := http.StatusOK
+		for name, check := range checks {
+			if err := check(ctx); err != nil {
+				body.Checks[name] = err.Error()
+				body.Status = "unhealthy"
+				code = http.StatusServiceUnavailable
+				continue
+			}
+			body.Checks[name] = "ok"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(body)
+	})
+}
+
+// AdminHandler is the admin endpoints alone, for services whose API is not
+// HTTP.
+func AdminHandler(t *telemetry.Telemetry, checks map[string]Check) http.Handler {
+	mux := http.NewServeMux()
+	AdminRoutes(mux, t, checks)
+	return mux
+}

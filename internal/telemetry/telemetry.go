@@ -1,0 +1,98 @@
+// Package telemetry builds one service's metrics registry, tracer provider
+// and logger. Every service instance gets its own, so that several services
+// can share a process without sharing telemetry.
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Config says how to build a service's telemetry.
+type Config struct {
+	// Service is the service's name: service.name of its spans, the service
+	// field of its logs and the name of its log file.
+	Service string
+	// LogDir receives <Service>.log; empty writes no file.
+	LogDir string
+	// Stdout also receives the log lines; nil writes none there.
+	Stdout   io.Writer
+	LogLevel slog.Level
+	OTLP     OTLP
+	// SpanProcessors are added to the tracer provider; tests use them to
+	// see spans without an exporter.
+	SpanProcessors []sdktrace.SpanProcessor
+}
+
+// Telemetry is one service's registry, tracer provider and logger.
+type Telemetry struct {
+	Service        string
+	Logger         *slog.Logger
+	Registry       *prometheus.Registry
+	TracerProvider *sdktrace.TracerProvider
+	Propagator     propagation.TextMapPropagator
+
+	closers []func(context.Context) error
+}
+
+// New builds the telemetry for one service.
+func New(ctx context.Context, cfg Config) (*Telemetry, error) {
+	t := &Telemetry{
+		Service:    cfg.Service,
+		Registry:   newRegistry(),
+		Propagator: Propagator(),
+	}
+	tp, err := newTracerProvider(ctx, cfg.Service, cfg.OTLP, cfg.SpanProcessors...)
+	if err != nil {
+		return nil, err
+	}
+	t.TracerProvider = tp
+	t.closers = append(t.closers, tp.Shutdown)
+
+	var writers []io.Writer
+	if cfg.Stdout != nil {
+		writers = append(writers, cfg.Stdout)
+	}
+	if cfg.LogDir != "" {
+		f, err := openLogFile(cfg.LogDir, cfg.Service)
+		if err != nil {
+			return nil, errors.Join(err, t.Shutdown(ctx))
+		}
+		writers = append(writers, f)
+		t.closers = append(t.closers, func(context.Context) error { return f.Close() })
+	}
+	var handler slog.Handler = newJSONLogHandler(io.MultiWriter(writers...), cfg.LogLevel)
+	if cfg.OTLP.LogsEndpoint != "" {
+		otlpHandler, lp, err := newOTLPLogs(ctx, cfg.Service, cfg.OTLP)
+		if err != nil {
+			return nil, errors.Join(err, t.Shutdown(ctx))
+		}
+		// Flush and stop the OTLP logs before the file closes.
+		t.closers = append([]func(context.Context) error{lp.Shutdown}, t.closers...)
+		handler = slog.NewMultiHandler(handler, otlpHandler)
+	}
+	t.Logger = slog.New(ContextHandler{handler}).With(FieldService, cfg.Service)
+	return t, nil
+}
+
+// Tracer returns the service's tracer.
+func (t *Telemetry) Tracer() trace.Tracer {
+	return t.TracerProvider.Tracer("github.com/shoplab/shoplab/services/" + t.Service)
+}
+
+// Shutdown flushes spans and logs and closes the log file.
+func (t *Telemetry) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, c := range t.closers {
+		errs = append(errs, c(ctx))
+	}
+	t.closers = nil
+	return errors.Join(errs...)
+}
