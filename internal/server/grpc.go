@@ -18,13 +18,14 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/shoplab/shoplab/internal/fault"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
 // NewGRPCServer returns a gRPC server that traces (otelgrpc stats handler),
 // counts and times every call into the service's registry, logs each call
-// with its trace ID, and turns a panic into codes.Internal instead of a
-// crash. register adds the service's API; the health service is added too
+// with its trace ID, applies injected faults (package fault), and turns a
+// panic into codes.Internal instead of a crash. register adds the service's API; the health service is added too
 // and reports SERVING.
 func NewGRPCServer(t *telemetry.Telemetry, register func(*grpc.Server)) (*grpc.Server, *health.Server) {
 	metrics := grpcprom.NewServerMetrics(
@@ -40,6 +41,7 @@ func NewGRPCServer(t *telemetry.Telemetry, register func(*grpc.Server)) (*grpc.S
 		grpc.ChainUnaryInterceptor(
 			metrics.UnaryServerInterceptor(exemplar),
 			logCalls(t.Logger),
+			fault.UnaryServerInterceptor(t.Service, t.Logger),
 			recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 				t.Logger.ErrorContext(ctx, "panic in gRPC handler", "panic", p)
 				return status.Error(codes.Internal, "internal error")
