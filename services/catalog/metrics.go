@@ -1,0 +1,49 @@
+package catalog
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Reasons a reservation is rejected: the only values of the reason label.
+const (
+	reasonInsufficientStock = "insufficient_stock"
+	reasonUnknownProduct    = "unknown_product"
+	reasonInvalid           = "invalid"
+)
+
+type metrics struct {
+	reserved prometheus.Counter
+	released prometheus.Counter
+	rejected *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		reserved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "shoplab_catalog_stock_reserved_total",
+			Help: "Units of stock reserved for orders (a replayed reservation is not counted again).",
+		}),
+		released: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "shoplab_catalog_stock_released_total",
+			Help: "Units of stock given back by released reservations (compensation of failed orders).",
+		}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shoplab_catalog_reservations_rejected_total",
+			Help: "Reservations refused, by reason (insufficient_stock, unknown_product, invalid).",
+		}, []string{"reason"}),
+	}
+	// Every reason exists at zero, so that rate() shows 0 rather than no data.
+	for _, r := range []string{reasonInsufficientStock, reasonUnknownProduct, reasonInvalid} {
+		m.rejected.WithLabelValues(r)
+	}
+	var errs []error
+	for _, c := range []prometheus.Collector{m.reserved, m.released, m.rejected} {
+		errs = append(errs, reg.Register(c))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

@@ -1,0 +1,211 @@
+package orders
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	otelcodes "go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/outbox"
+	"github.com/shoplab/shoplab/internal/sqlitedb"
+	"github.com/shoplab/shoplab/internal/telemetry"
+	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
+)
+
+const (
+	attrOrderID = "shoplab.order_id"
+	// infoInsufficientStock is the catalog's ErrorInfo reason for a shortage.
+	infoInsufficientStock = "INSUFFICIENT_STOCK"
+	// compensateTimeout bounds the ReleaseStock call that undoes a
+	// reservation; it runs even when the caller has gone.
+	compensateTimeout = 5 * time.Second
+)
+
+// place reserves the stock of an order in the catalog, then records the
+// order and its order.placed event in one transaction. The order ID is
+// chosen first, so that the catalog can deduplicate a retried reservation
+// and the compensation can name what to release.
+func (s *Service) place(ctx context.Context, userID, email string, lines []Line) (Order, error) {
+	if err := validatePlace(userID, lines); err != nil {
+		s.failed(ctx, reasonInvalid, "", err)
+		return Order{}, err
+	}
+	id := uuid.NewString()
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String(attrOrderID, id))
+
+	res, err := s.catalog.ReserveStock(ctx, &shopv1.ReserveStockRequest{OrderId: id, Lines: stockLines(lines)})
+	if err != nil {
+		s.failed(ctx, catalogFailureReason(err), id, err)
+		if outcomeUnknown(err) {
+			// The catalog may have committed before the call failed.
+			s.releaseStock(ctx, id)
+		}
+		return Order{}, &CatalogError{Err: err}
+	}
+	o, err := newOrder(id, userID, email, lines, res, time.Now().UTC())
+	if err != nil {
+		s.failed(ctx, reasonCatalogError, id, err)
+		s.releaseStock(ctx, id)
+		return Order{}, err
+	}
+	if err := s.persist(ctx, o); err != nil {
+		s.failed(ctx, reasonPersist, id, err)
+		s.releaseStock(ctx, id)
+		return Order{}, err
+	}
+	s.relay.Notify()
+	s.metrics.placed.Inc()
+	telemetry.Observe(ctx, s.metrics.value, float64(o.TotalCents))
+	s.log.InfoContext(ctx, "order placed", "order_id", id, "user_id", userID,
+		"lines", len(o.Lines), "total_cents", o.TotalCents, "currency", o.Currency)
+	return o, nil
+}
+
+// persist writes the order, its lines and its event in one transaction.
+// The event is enqueued inside the orders.persist span, so the relay's
+// publish, and the consumer after it, continue this trace.
+func (s *Service) persist(ctx context.Context, o Order) error {
+	ctx, span := s.tel.Tracer().Start(ctx, "orders.persist", trace.WithAttributes(
+		attribute.String(attrOrderID, o.ID),
+		attribute.Int("shoplab.lines", len(o.Lines)),
+	))
+	defer span.End()
+	env, err := events.NewEnvelope(uuid.NewString(), events.TopicOrderPlaced, o.CreatedAt, orderPlaced(o))
+	if err == nil {
+		err = sqlitedb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+			if err := insertOrder(ctx, tx, o); err != nil {
+				return err
+			}
+			return outbox.Enqueue(ctx, tx, s.tel.Propagator, events.TopicOrderPlaced, o.ID, env)
+		})
+	}
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(otelcodes.Error, "persist failed")
+		return fmt.Errorf("persist order %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+// releaseStock undoes the reservation of an order that was not placed.
+// ReleaseStock is idempotent, so calling it when nothing was reserved is
+// harmless.
+func (s *Service) releaseStock(ctx context.Context, orderID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compensateTimeout)
+	defer cancel()
+	if _, err := s.catalog.ReleaseStock(ctx, &shopv1.ReleaseStockRequest{OrderId: orderID}); err != nil {
+		s.log.ErrorContext(ctx, "compensation failed: stock stays reserved for an order that was not placed",
+			"order_id", orderID, "error", err)
+		return
+	}
+	s.log.InfoContext(ctx, "compensation: stock released for an order that was not placed", "order_id", orderID)
+}
+
+// failed counts and logs an order that was not placed.
+func (s *Service) failed(ctx context.Context, reason, orderID string, err error) {
+	s.metrics.failed.WithLabelValues(reason).Inc()
+	attrs := []any{"reason", reason, "error", err}
+	if orderID != "" {
+		attrs = append(attrs, "order_id", orderID)
+	}
+	switch reason {
+	case reasonInvalid, reasonUnknownProduct, reasonInsufficientStock, reasonCanceled:
+		s.log.InfoContext(ctx, "order rejected", attrs...)
+	case reasonPersist:
+		s.log.ErrorContext(ctx, "order failed", attrs...)
+	default:
+		s.log.WarnContext(ctx, "order failed", attrs...)
+	}
+}
+
+// newOrder prices the order from the catalog's reservation, after
+// checking that the reservation matches what was asked for.
+func newOrder(id, userID, email string, lines []Line, res *shopv1.ReserveStockResponse, now time.Time) (Order, error) {
+	asked := make(map[int64]int64, len(lines))
+	for _, l := range lines {
+		asked[l.ProductID] = l.Quantity
+	}
+	if len(res.GetLines()) != len(lines) {
+		return Order{}, fmt.Errorf("catalog reserved %d lines for order %s, want %d", len(res.GetLines()), id, len(lines))
+	}
+	o := Order{ID: id, UserID: userID, Email: email, Status: StatusPlaced, Currency: res.GetCurrency(), CreatedAt: now}
+	for _, l := range res.GetLines() {
+		if asked[l.GetProductId()] != l.GetQuantity() {
+			return Order{}, fmt.Errorf("catalog reserved %d of product %d for order %s, want %d",
+				l.GetQuantity(), l.GetProductId(), id, asked[l.GetProductId()])
+		}
+		o.Lines = append(o.Lines, OrderLine{
+			ProductID: l.GetProductId(), Name: l.GetName(), Quantity: l.GetQuantity(), UnitPriceCents: l.GetUnitPriceCents(),
+		})
+		o.TotalCents += l.GetQuantity() * l.GetUnitPriceCents()
+	}
+	return o, nil
+}
+
+func orderPlaced(o Order) events.OrderPlaced {
+	e := events.OrderPlaced{
+		OrderID: o.ID, UserID: o.UserID, Email: o.Email, TotalCents: o.TotalCents, Currency: o.Currency,
+		Lines: make([]events.OrderLine, len(o.Lines)),
+	}
+	for i, l := range o.Lines {
+		e.Lines[i] = events.OrderLine{ProductID: l.ProductID, Name: l.Name, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents}
+	}
+	return e
+}
+
+func stockLines(lines []Line) []*shopv1.StockLine {
+	out := make([]*shopv1.StockLine, len(lines))
+	for i, l := range lines {
+		out[i] = &shopv1.StockLine{ProductId: l.ProductID, Quantity: l.Quantity}
+	}
+	return out
+}
+
+// catalogFailureReason classifies a ReserveStock error for the
+// shoplab_orders_failed_total reason label.
+func catalogFailureReason(err error) string {
+	st := status.Convert(err)
+	switch st.Code() {
+	case codes.InvalidArgument:
+		return reasonInvalid
+	case codes.NotFound:
+		return reasonUnknownProduct
+	case codes.FailedPrecondition:
+		if errorInfoReason(st) == infoInsufficientStock {
+			return reasonInsufficientStock
+		}
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return reasonCatalogUnavailable
+	case codes.Canceled:
+		return reasonCanceled
+	}
+	return reasonCatalogError
+}
+
+// outcomeUnknown reports whether a failed ReserveStock may nevertheless
+// have reserved the stock.
+func outcomeUnknown(err error) bool {
+	switch status.Code(err) {
+	case codes.DeadlineExceeded, codes.Canceled, codes.Unknown:
+		return true
+	}
+	return false
+}
+
+func errorInfoReason(st *status.Status) string {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
+}

@@ -1,0 +1,88 @@
+// Package orders is the orders service: it places orders, reserving their
+// stock in the catalog, and records each order with its order.placed event
+// in one transaction (transactional outbox).
+package orders
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"google.golang.org/grpc"
+
+	"github.com/shoplab/shoplab/internal/outbox"
+	"github.com/shoplab/shoplab/internal/server"
+	"github.com/shoplab/shoplab/internal/sqlitedb"
+	"github.com/shoplab/shoplab/internal/telemetry"
+	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
+)
+
+// Options are the orders service's dependencies.
+type Options struct {
+	// DBPath is the service's own SQLite database file.
+	DBPath    string
+	Telemetry *telemetry.Telemetry
+	// Catalog reserves and releases stock.
+	Catalog shopv1.CatalogServiceClient
+	// Publisher receives the outbox's events (an *events.Publisher).
+	Publisher outbox.Publisher
+}
+
+// Service is the orders service. It implements shopv1.OrdersServiceServer.
+type Service struct {
+	shopv1.UnimplementedOrdersServiceServer
+
+	db      *sql.DB
+	tel     *telemetry.Telemetry
+	log     *slog.Logger
+	catalog shopv1.CatalogServiceClient
+	relay   *outbox.Relay
+	metrics *metrics
+}
+
+var _ shopv1.OrdersServiceServer = (*Service)(nil)
+
+// New opens the database and brings its schema up to date.
+func New(ctx context.Context, o Options) (*Service, error) {
+	if o.DBPath == "" || o.Telemetry == nil || o.Catalog == nil || o.Publisher == nil {
+		return nil, errors.New("orders: DBPath, Telemetry, Catalog and Publisher are required")
+	}
+	m, err := newMetrics(o.Telemetry.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	db, err := sqlitedb.Open(ctx, o.DBPath, migrations())
+	if err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	return &Service{
+		db:      db,
+		tel:     o.Telemetry,
+		log:     o.Telemetry.Logger,
+		catalog: o.Catalog,
+		relay:   outbox.NewRelay(db, o.Publisher, o.Telemetry),
+		metrics: m,
+	}, nil
+}
+
+// Register adds the orders API to g.
+func (s *Service) Register(g *grpc.Server) {
+	shopv1.RegisterOrdersServiceServer(g, s)
+}
+
+// Checks are the service's health checks.
+func (s *Service) Checks() map[string]server.Check {
+	return map[string]server.Check{"sqlite": s.db.PingContext}
+}
+
+// Run relays the outbox's events to Kafka until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	return s.relay.Run(ctx)
+}
+
+// Close closes the database. The publisher belongs to the caller.
+func (s *Service) Close() error {
+	return s.db.Close()
+}
