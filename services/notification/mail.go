@@ -1,0 +1,166 @@
+package notification
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"net/smtp"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/shoplab/shoplab/internal/config"
+)
+
+// sendTimeout bounds one SMTP conversation, so that a stalled mail server
+// delays the consumer (which retries) instead of stopping it for good.
+const sendTimeout = 30 * time.Second
+
+// deliver sends e over SMTP, or logs it when no SMTP server is configured.
+func (s *Service) deliver(ctx context.Context, eventID string, e email) error {
+	if s.channel == channelLog {
+		s.tel.Logger.InfoContext(ctx, "email logged (no SMTP_HOST set)",
+			"to", e.to.Address, "subject", e.subject, "event_id", eventID)
+		return nil
+	}
+	return s.sendSMTP(ctx, eventID, e)
+}
+
+func (s *Service) sendSMTP(ctx context.Context, eventID string, e email) (err error) {
+	ctx, span := s.tel.Tracer().Start(ctx, "smtp send",
+		trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("server.address", s.smtp.Host),
+			attribute.Int("server.port", s.smtp.Port),
+		))
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "smtp send failed")
+		}
+		span.End()
+	}()
+	traceID := ""
+	if sc := span.SpanContext(); sc.HasTraceID() {
+		traceID = sc.TraceID().String()
+	}
+	msg := buildMessage(s.from, e, s.now(), messageID(eventID, s.from), eventID, traceID)
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	return smtpSend(ctx, s.smtp, s.from.Address, e.to.Address, msg)
+}
+
+// smtpSend is smtp.SendMail bounded by ctx: SendMail has no timeout, and a
+// mail server that accepts the connection but never answers would block
+// the consumer forever.
+func smtpSend(ctx context.Context, cfg config.SMTP, from, to string, msg []byte) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("smtp dial %s: %w", cfg.Addr(), err)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	c, err := smtp.NewClient(conn, cfg.Host)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("smtp greeting from %s: %w", cfg.Addr(), err)
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(&tls.Config{ServerName: cfg.Host}); err != nil {
+			return fmt.Errorf("smtp starttls: %w", err)
+		}
+	}
+	// Authenticate only when configured: local catchers (Mailpit) take
+	// mail without it, and PlainAuth refuses to send a password over a
+	// connection that is neither TLS nor to localhost.
+	if cfg.Username != "" {
+		if err := c.Auth(smtp.PlainAuth("", cfg.Username, cfg.Password, cfg.Host)); err != nil {
+			return fmt.Errorf("smtp auth as %s: %w", cfg.Username, err)
+		}
+	}
+	if err := c.Mail(from); err != nil {
+		return fmt.Errorf("smtp MAIL FROM: %w", err)
+	}
+	if err := c.Rcpt(to); err != nil {
+		return fmt.Errorf("smtp RCPT TO: %w", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fmt.Errorf("smtp DATA: %w", err)
+	}
+	if _, err := w.Write(msg); err != nil {
+		return fmt.Errorf("smtp DATA: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("smtp DATA: %w", err)
+	}
+	if err := c.Quit(); err != nil {
+		return fmt.Errorf("smtp QUIT: %w", err)
+	}
+	return nil
+}
+
+// buildMessage writes an RFC 5322 message. X-Trace-Id lets the e-mail in
+// the SMTP catcher be matched to its trace.
+func buildMessage(from *mail.Address, e email, date time.Time, msgID, eventID, traceID string) []byte {
+	var b bytes.Buffer
+	header := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
+	header("From", from.String())
+	header("To", e.to.String())
+	header("Subject", mime.QEncoding.Encode("utf-8", e.subject))
+	header("Date", date.Format(time.RFC1123Z))
+	header("Message-ID", msgID)
+	header("MIME-Version", "1.0")
+	header("Content-Type", "text/plain; charset=UTF-8")
+	header("Content-Transfer-Encoding", "quoted-printable")
+	header("X-Event-Id", headerSafe(eventID))
+	if traceID != "" {
+		header("X-Trace-Id", traceID)
+	}
+	b.WriteString("\r\n")
+	// Quoted-printable keeps lines short and 7-bit whatever the names
+	// contain, and turns "\n" into CRLF.
+	qp := quotedprintable.NewWriter(&b)
+	qp.Write([]byte(e.body))
+	qp.Close()
+	return b.Bytes()
+}
+
+// messageID derives the Message-ID from the event ID: an e-mail sent again
+// in the at-least-once window carries the same ID, which lets mail
+// software recognise the copy.
+func messageID(eventID string, from *mail.Address) string {
+	domain := "shopease.test"
+	if i := strings.LastIndexByte(from.Address, '@'); i >= 0 {
+		domain = from.Address[i+1:]
+	}
+	return "<" + headerSafe(eventID) + ".notification@" + domain + ">"
+}
+
+// headerSafe returns id if it is made of characters safe in a header and
+// a Message-ID, and a hash of it otherwise.
+func headerSafe(id string) string {
+	safe := id != "" && len(id) <= 128 && strings.IndexFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+	}) < 0
+	if safe {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:16])
+}

@@ -1,0 +1,142 @@
+// Package notification is the ShopEase notification service: it consumes
+// the shop's Kafka events and sends the e-mails they call for (a welcome
+// for user.registered, a confirmation for order.placed), each event at most
+// once in the normal case, however often Kafka delivers it.
+package notification
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"time"
+
+	"github.com/shoplab/shoplab/internal/config"
+	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/server"
+	"github.com/shoplab/shoplab/internal/sqlitedb"
+	"github.com/shoplab/shoplab/internal/telemetry"
+)
+
+// ConsumerGroup is the Kafka consumer group the service joins.
+const ConsumerGroup = "notification"
+
+// defaultFrom is the sender when Options.SMTP.From is empty.
+const defaultFrom = "ShopEase <orders@shopease.test>"
+
+// Options are the notification service's dependencies.
+type Options struct {
+	// DBPath is the service's own SQLite database (the processed events).
+	DBPath    string
+	Telemetry *telemetry.Telemetry
+	// Brokers are the Kafka bootstrap addresses.
+	Brokers []string
+	// SMTP is the mail server; when SMTP.Enabled() is false e-mails are
+	// only logged.
+	SMTP config.SMTP
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service is the notification service.
+type Service struct {
+	db      *sql.DB
+	tel     *telemetry.Telemetry
+	brokers []string
+	smtp    config.SMTP
+	from    *mail.Address
+	channel string
+	now     func() time.Time
+	metrics metrics
+}
+
+// New opens the database (creating and migrating it if needed) and
+// registers the service's metrics. It does not contact Kafka or the SMTP
+// server; Run does.
+func New(ctx context.Context, o Options) (*Service, error) {
+	if o.Telemetry == nil || o.DBPath == "" || len(o.Brokers) == 0 {
+		return nil, errors.New("notification: DBPath, Telemetry and Brokers are required")
+	}
+	fromText := o.SMTP.From
+	if fromText == "" {
+		fromText = defaultFrom
+	}
+	from, err := mail.ParseAddress(fromText)
+	if err != nil {
+		return nil, fmt.Errorf("notification: sender %q: %w", fromText, err)
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	channel := channelLog
+	if o.SMTP.Enabled() {
+		channel = channelSMTP
+	}
+	db, err := sqlitedb.Open(ctx, o.DBPath, migrations)
+	if err != nil {
+		return nil, fmt.Errorf("notification: %w", err)
+	}
+	return &Service{
+		db:      db,
+		tel:     o.Telemetry,
+		brokers: o.Brokers,
+		smtp:    o.SMTP,
+		from:    from,
+		channel: channel,
+		now:     now,
+		metrics: newMetrics(o.Telemetry.Registry, channel),
+	}, nil
+}
+
+// Checks are the service's health checks.
+func (s *Service) Checks() map[string]server.Check {
+	return map[string]server.Check{"sqlite": s.db.PingContext}
+}
+
+// Run consumes events until ctx ends. It first makes sure the topics
+// exist, retrying while the broker is unreachable, so that the consumer
+// group can join before the first event is produced. Call it once: the
+// consumer registers its metrics.
+func (s *Service) Run(ctx context.Context) error {
+	if !s.ensureTopics(ctx) {
+		return nil
+	}
+	c := events.NewConsumer(s.tel, s.brokers, ConsumerGroup, events.Topics())
+	err := c.Run(ctx, s.handle)
+	if cerr := c.Close(); cerr != nil {
+		// Leaving the group failed; the broker expires the member anyway.
+		s.tel.Logger.WarnContext(ctx, "kafka consumer close failed", "error", cerr)
+	}
+	return err
+}
+
+// ensureTopics retries events.EnsureTopics with a growing pause until it
+// succeeds (true) or ctx ends (false).
+func (s *Service) ensureTopics(ctx context.Context) bool {
+	backoff := 250 * time.Millisecond
+	for {
+		err := events.EnsureTopics(ctx, s.brokers, events.Topics()...)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		s.tel.Logger.WarnContext(ctx, "kafka not reachable; retrying topic setup", "error", err, "retry_in", backoff.String())
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+}
+
+// Close closes the database. Call it after Run has returned.
+func (s *Service) Close() error {
+	return s.db.Close()
+}
