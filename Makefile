@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := .bin
 
-.PHONY: help run test proto tools build
+.PHONY: help run test vet proto tools build
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -14,8 +14,13 @@ run: ## Run the whole lab (local mode: all services and an embedded Kafka broker
 build: ## Build the shoplab binary into .bin/
 	$(GO) build -o $(BIN)/shoplab ./cmd/shoplab
 
-test: ## Run every test
+test: vet ## Run every test (vet first)
 	$(GO) test -count=1 ./...
+
+vet: ## Static checks
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
 
 tools: ## Install the pinned protoc plugins (versions in go.mod's tool block) into .bin/
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install tool

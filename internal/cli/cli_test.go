@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shoplab/shoplab/internal/shoptest"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func localEnv(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{
+		"SHOPLAB_DATA_DIR": filepath.Join(dir, "data"),
+		"SHOPLAB_LOG_DIR":  filepath.Join(dir, "logs"),
+	}
+	for _, k := range []string{"GATEWAY_HTTP_PORT", "AUTH_HTTP_PORT", "AUTH_GRPC_PORT", "CATALOG_HTTP_PORT", "CATALOG_GRPC_PORT",
+		"ORDERS_HTTP_PORT", "ORDERS_GRPC_PORT", "NOTIFICATION_HTTP_PORT", "SHOPLAB_EMBEDDED_KAFKA_PORT"} {
+		env[k] = "0"
+	}
+	return env
+}
+
+func run(ctx context.Context, env map[string]string, args ...string) (string, string, error) {
+	var out, errOut syncBuffer
+	err := Run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestCommandErrors(t *testing.T) {
+	env := localEnv(t)
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"up"}, "--local"},
+		{[]string{"serve", "billing"}, "unknown service"},
+		{[]string{"serve"}, "accepts 1 arg"},
+		{[]string{"up", "--bogus"}, "unknown flag"},
+	}
+	for _, tt := range tests {
+		_, _, err := run(context.Background(), env, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("shoplab %v: err = %v, want one containing %q", tt.args, err, tt.wantErr)
+		}
+	}
+}
+
+func TestBadConfigIsReportedBeforeStart(t *testing.T) {
+	env := localEnv(t)
+	env["GATEWAY_HTTP_PORT"] = "eighty"
+	_, _, err := run(context.Background(), env, "up", "--local")
+	if err == nil || !strings.Contains(err.Error(), "GATEWAY_HTTP_PORT") {
+		t.Fatalf("err = %v, want a message naming GATEWAY_HTTP_PORT", err)
+	}
+}
+
+func TestDownWithoutLab(t *testing.T) {
+	out, _, err := run(context.Background(), localEnv(t), "down")
+	if err != nil || !strings.Contains(out, "No lab is running") {
+		t.Fatalf("down = %q, %v", out, err)
+	}
+}
+
+// TestUpLocalStopsGracefully runs `shoplab up --local` in the foreground
+// and cancels it the way Ctrl-C does.
+func TestUpLocalStopsGracefully(t *testing.T) {
+	env := localEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"up", "--local"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
+	}()
+	shoptest.Eventually(t, 60*time.Second, func() error {
+		if strings.Contains(out.String(), "Press Ctrl-C to stop.") {
+			return nil
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("up exited early: %v\n%s%s", err, out.String(), errOut.String())
+		default:
+		}
+		return os.ErrNotExist
+	})
+	for _, svc := range []string{"gateway", "auth", "catalog", "orders", "notification"} {
+		if !strings.Contains(out.String(), "✓ "+svc+" healthy") {
+			t.Errorf("output does not report %s healthy:\n%s", svc, out.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(env["SHOPLAB_DATA_DIR"], "shoplab.pid")); err != nil {
+		t.Errorf("no pid file while running: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("up returned %v after Ctrl-C\n%s", err, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("up did not stop within 30s of Ctrl-C")
+	}
+	if !strings.Contains(out.String(), "Stopped.") {
+		t.Errorf("no 'Stopped.' in output:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(env["SHOPLAB_DATA_DIR"], "shoplab.pid")); !os.IsNotExist(err) {
+		t.Errorf("pid file left after stop: %v", err)
+	}
+}

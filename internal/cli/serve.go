@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shoplab/shoplab/internal/broker"
+	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/telemetry"
+)
+
+// NewCmdServe builds `shoplab serve`, which runs one service alone: what
+// air runs during development.
+func NewCmdServe(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve SERVICE",
+		Short: "Run one service alone (gateway, auth, catalog, orders, notification, or broker)",
+		Long: `Run one service alone in the foreground, logging to stdout and to
+logs/<service>.log. Its peers are found at their fixed ports (AUTH_ADDR,
+CATALOG_ADDR and ORDERS_ADDR override them); Kafka at KAFKA_BROKERS, or at the
+embedded broker that 'shoplab serve broker' runs.`,
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: append(lab.Services(), "broker"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[0] == "broker" {
+				return serveBroker(cmd.Context(), app)
+			}
+			return serveOne(cmd.Context(), app, args[0])
+		},
+	}
+}
+
+func serveOne(ctx context.Context, app *App, name string) error {
+	s, err := loadSettings(app.Getenv)
+	if err != nil {
+		return err
+	}
+	ports := map[string][2]int{
+		lab.Gateway:      {s.cfg.Gateway.HTTPPort, 0},
+		lab.Auth:         {s.cfg.Auth.HTTPPort, s.cfg.Auth.GRPCPort},
+		lab.Catalog:      {s.cfg.Catalog.HTTPPort, s.cfg.Catalog.GRPCPort},
+		lab.Orders:       {s.cfg.Orders.HTTPPort, s.cfg.Orders.GRPCPort},
+		lab.Notification: {s.cfg.Notification.HTTPPort, 0},
+	}
+	p, ok := ports[name]
+	if !ok {
+		return fmt.Errorf("unknown service %q: want one of %v or broker", name, lab.Services())
+	}
+	brokers := s.cfg.KafkaBrokers
+	if len(brokers) == 0 {
+		brokers = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(s.cfg.EmbeddedKafkaPort))}
+	}
+	tel, err := telemetry.New(ctx, telemetry.Config{
+		Service: name, LogDir: s.cfg.LogDir, Stdout: app.Stdout, LogLevel: s.logLevel, OTLP: s.otlp,
+	})
+	if err != nil {
+		return err
+	}
+	defer tel.Shutdown(context.WithoutCancel(ctx))
+	d := lab.Deps{
+		Config: s.cfg, Telemetry: tel, Brokers: brokers,
+		Peers: map[string]string{lab.Auth: s.cfg.Auth.Addr, lab.Catalog: s.cfg.Catalog.Addr, lab.Orders: s.cfg.Orders.Addr},
+	}
+	if d.HTTP, err = net.Listen("tcp", s.cfg.Listen(p[0])); err != nil {
+		return err
+	}
+	if p[1] != 0 {
+		if d.GRPC, err = net.Listen("tcp", s.cfg.Listen(p[1])); err != nil {
+			return errors.Join(err, d.HTTP.Close())
+		}
+	}
+	c, err := lab.Build(ctx, name, d)
+	if err != nil {
+		return err
+	}
+	tel.Logger.InfoContext(ctx, "service started", "http", d.HTTP.Addr().String(), "kafka", brokers)
+	return c.Run(ctx)
+}
+
+func serveBroker(ctx context.Context, app *App) error {
+	s, err := loadSettings(app.Getenv)
+	if err != nil {
+		return err
+	}
+	b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: s.cfg.EmbeddedKafkaPort})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	fmt.Fprintf(app.Stdout, "Embedded Kafka-protocol broker listening on %v. Ctrl-C stops it.\n", b.Addrs())
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,65 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Gateway.HTTPPort != GatewayHTTPPort || c.Catalog.Addr != "127.0.0.1:8202" || c.BindHost != "127.0.0.1" {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.SMTP.Enabled() {
+		t.Fatal("SMTP enabled without SMTP_HOST")
+	}
+	if len(c.KafkaBrokers) != 0 {
+		t.Fatalf("KafkaBrokers = %v, want none (embedded broker)", c.KafkaBrokers)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		check   func(Config) bool
+		wantErr string
+	}{
+		{name: "brokers list", env: map[string]string{"KAFKA_BROKERS": "localhost:9092, kafka:19092"},
+			check: func(c Config) bool { return len(c.KafkaBrokers) == 2 && c.KafkaBrokers[1] == "kafka:19092" }},
+		{name: "smtp", env: map[string]string{"SMTP_HOST": "localhost", "SMTP_PORT": "2525"},
+			check: func(c Config) bool { return c.SMTP.Enabled() && c.SMTP.Addr() == "localhost:2525" }},
+		{name: "peer override", env: map[string]string{"CATALOG_ADDR": "catalog.internal:9000"},
+			check: func(c Config) bool { return c.Catalog.Addr == "catalog.internal:9000" }},
+		{name: "ttl", env: map[string]string{"AUTH_TOKEN_TTL": "15m"},
+			check: func(c Config) bool { return c.TokenTTL == 15*time.Minute }},
+		{name: "bad port", env: map[string]string{"GATEWAY_HTTP_PORT": "http"}, wantErr: "GATEWAY_HTTP_PORT"},
+		{name: "port out of range", env: map[string]string{"ORDERS_GRPC_PORT": "70000"}, wantErr: "ORDERS_GRPC_PORT"},
+		{name: "bad duration", env: map[string]string{"AUTH_TOKEN_TTL": "1 day"}, wantErr: "AUTH_TOKEN_TTL"},
+		{name: "short secret", env: map[string]string{"AUTH_JWT_SECRET": "hunter2"}, wantErr: "AUTH_JWT_SECRET"},
+		{name: "bad broker", env: map[string]string{"KAFKA_BROKERS": "localhost"}, wantErr: "KAFKA_BROKERS"},
+		{name: "bad from", env: map[string]string{"SMTP_FROM": "not an address"}, wantErr: "SMTP_FROM"},
+		{name: "every error at once", env: map[string]string{"GATEWAY_HTTP_PORT": "x", "AUTH_TOKEN_TTL": "y"}, wantErr: "AUTH_TOKEN_TTL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(c) {
+				t.Fatalf("unexpected config %+v", c)
+			}
+		})
+	}
+}
