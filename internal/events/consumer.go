@@ -33,8 +33,14 @@ type Consumer struct {
 	retryBackoff time.Duration
 }
 
-// NewConsumer joins group on brokers for topics.
-func NewConsumer(tel *telemetry.Telemetry, brokers []string, group string, topics []string) *Consumer {
+// NewConsumer joins group on brokers for topics. It registers the group's
+// metrics in the service's registry first, and fails (without joining) if
+// they are already there.
+func NewConsumer(tel *telemetry.Telemetry, brokers []string, group string, topics []string) (*Consumer, error) {
+	metrics, err := newConsumerMetrics(tel.Registry, group, topics)
+	if err != nil {
+		return nil, fmt.Errorf("kafka consumer %s: %w", group, err)
+	}
 	return &Consumer{
 		r: kafka.NewReader(kafka.ReaderConfig{
 			Brokers:     brokers,
@@ -50,9 +56,9 @@ func NewConsumer(tel *telemetry.Telemetry, brokers []string, group string, topic
 			JoinGroupBackoff:  500 * time.Millisecond,
 		}),
 		tel:          tel,
-		metrics:      newConsumerMetrics(tel.Registry, group, topics),
+		metrics:      metrics,
 		retryBackoff: 500 * time.Millisecond,
-	}
+	}, nil
 }
 
 // Run handles messages until ctx ends. A failing handler is retried (the

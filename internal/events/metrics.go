@@ -1,6 +1,9 @@
 package events
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -11,18 +14,20 @@ const (
 	outcomeRejected = "rejected"
 )
 
-func newProducedCounter(reg prometheus.Registerer) *prometheus.CounterVec {
+func newProducedCounter(reg prometheus.Registerer) (*prometheus.CounterVec, error) {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "shoplab_kafka_messages_produced_total",
 		Help: "Kafka messages this service tried to produce, by topic and outcome (ok, error).",
 	}, []string{"topic", "outcome"})
-	reg.MustRegister(c)
+	if err := reg.Register(c); err != nil {
+		return nil, fmt.Errorf("register metric shoplab_kafka_messages_produced_total: %w", err)
+	}
 	for _, t := range Topics() {
 		for _, o := range []string{outcomeOK, outcomeError} {
 			c.WithLabelValues(t, o)
 		}
 	}
-	return c
+	return c, nil
 }
 
 type consumerMetrics struct {
@@ -30,7 +35,7 @@ type consumerMetrics struct {
 	lag      *prometheus.GaugeVec
 }
 
-func newConsumerMetrics(reg prometheus.Registerer, group string, topics []string) consumerMetrics {
+func newConsumerMetrics(reg prometheus.Registerer, group string, topics []string) (consumerMetrics, error) {
 	m := consumerMetrics{
 		consumed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name:        "shoplab_kafka_messages_consumed_total",
@@ -43,11 +48,20 @@ func newConsumerMetrics(reg prometheus.Registerer, group string, topics []string
 			ConstLabels: prometheus.Labels{"group": group},
 		}, []string{"topic", "partition"}),
 	}
-	reg.MustRegister(m.consumed, m.lag)
+	var errs []error
+	if err := reg.Register(m.consumed); err != nil {
+		errs = append(errs, fmt.Errorf("register metric shoplab_kafka_messages_consumed_total: %w", err))
+	}
+	if err := reg.Register(m.lag); err != nil {
+		errs = append(errs, fmt.Errorf("register metric shoplab_kafka_consumer_lag: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return consumerMetrics{}, err
+	}
 	for _, t := range topics {
 		for _, o := range []string{outcomeOK, outcomeError, outcomeRejected} {
 			m.consumed.WithLabelValues(t, o)
 		}
 	}
-	return m
+	return m, nil
 }

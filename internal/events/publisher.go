@@ -22,8 +22,13 @@ type Publisher struct {
 }
 
 // NewPublisher returns a Publisher for brokers. It registers its metrics in
-// the service's registry.
-func NewPublisher(tel *telemetry.Telemetry, brokers []string) *Publisher {
+// the service's registry, and fails if they are already there (one
+// publisher per telemetry).
+func NewPublisher(tel *telemetry.Telemetry, brokers []string) (*Publisher, error) {
+	produced, err := newProducedCounter(tel.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("kafka publisher: %w", err)
+	}
 	return &Publisher{
 		w: &kafka.Writer{
 			Addr:     kafka.TCP(brokers...),
@@ -37,8 +42,8 @@ func NewPublisher(tel *telemetry.Telemetry, brokers []string) *Publisher {
 			WriteTimeout:           5 * time.Second,
 		},
 		tel:      tel,
-		produced: newProducedCounter(tel.Registry),
-	}
+		produced: produced,
+	}, nil
 }
 
 // Publish writes msgs and returns when the broker acknowledged all of

@@ -82,9 +82,12 @@ func Build(ctx context.Context, name string, d Deps) (*Component, error) {
 		if err != nil {
 			return nil, err
 		}
-		return backendComponent(name, d, svc, grace), nil
+		return backendComponent(name, d, svc, grace)
 	case Auth:
-		pub := events.NewPublisher(d.Telemetry, d.Brokers)
+		pub, err := events.NewPublisher(d.Telemetry, d.Brokers)
+		if err != nil {
+			return nil, err
+		}
 		svc, err := auth.New(ctx, auth.Options{
 			DBPath: dbPath, Telemetry: d.Telemetry, Publisher: pub,
 			JWTSecret: d.Config.JWTSecret, TokenTTL: d.Config.TokenTTL,
@@ -92,7 +95,10 @@ func Build(ctx context.Context, name string, d Deps) (*Component, error) {
 		if err != nil {
 			return nil, errors.Join(err, pub.Close())
 		}
-		c := backendComponent(name, d, svc, grace)
+		c, err := backendComponent(name, d, svc, grace)
+		if err != nil {
+			return nil, errors.Join(err, pub.Close())
+		}
 		c.closers = append(c.closers, pub.Close)
 		return c, nil
 	case Orders:
@@ -100,7 +106,10 @@ func Build(ctx context.Context, name string, d Deps) (*Component, error) {
 		if err != nil {
 			return nil, err
 		}
-		pub := events.NewPublisher(d.Telemetry, d.Brokers)
+		pub, err := events.NewPublisher(d.Telemetry, d.Brokers)
+		if err != nil {
+			return nil, errors.Join(err, conn.Close())
+		}
 		svc, err := orders.New(ctx, orders.Options{
 			DBPath: dbPath, Telemetry: d.Telemetry, Publisher: pub,
 			Catalog: shopv1.NewCatalogServiceClient(conn),
@@ -108,7 +117,10 @@ func Build(ctx context.Context, name string, d Deps) (*Component, error) {
 		if err != nil {
 			return nil, errors.Join(err, pub.Close(), conn.Close())
 		}
-		c := backendComponent(name, d, svc, grace)
+		c, err := backendComponent(name, d, svc, grace)
+		if err != nil {
+			return nil, errors.Join(err, pub.Close(), conn.Close())
+		}
 		c.closers = append(c.closers, pub.Close, conn.Close)
 		return c, nil
 	case Notification:
@@ -136,7 +148,10 @@ func Build(ctx context.Context, name string, d Deps) (*Component, error) {
 }
 
 func buildGateway(d Deps, grace time.Duration) (*Component, error) {
-	clientMetrics := server.NewClientMetrics(d.Telemetry)
+	clientMetrics, err := server.NewClientMetrics(d.Telemetry)
+	if err != nil {
+		return nil, err
+	}
 	conns := map[string]*grpc.ClientConn{}
 	closeAll := func() error {
 		var err error
@@ -168,8 +183,14 @@ func buildGateway(d Deps, grace time.Duration) (*Component, error) {
 	}, nil
 }
 
-func backendComponent(name string, d Deps, svc backend, grace time.Duration) *Component {
-	gs, _ := server.NewGRPCServer(d.Telemetry, svc.Register)
+// backendComponent serves svc over gRPC. If the gRPC server cannot be
+// built, svc is closed; what the caller opened for svc stays the caller's
+// to release.
+func backendComponent(name string, d Deps, svc backend, grace time.Duration) (*Component, error) {
+	gs, _, err := server.NewGRPCServer(d.Telemetry, svc.Register)
+	if err != nil {
+		return nil, errors.Join(err, svc.Close())
+	}
 	admin := server.AdminHandler(d.Telemetry, svc.Checks())
 	return &Component{
 		Name: name,
@@ -181,11 +202,15 @@ func backendComponent(name string, d Deps, svc backend, grace time.Duration) *Co
 			return g.Wait()
 		},
 		closers: []func() error{svc.Close},
-	}
+	}, nil
 }
 
 func dialPeer(d Deps, peer string) (*grpc.ClientConn, error) {
-	conn, err := server.Dial(d.Telemetry, server.NewClientMetrics(d.Telemetry), d.Peers[peer])
+	metrics, err := server.NewClientMetrics(d.Telemetry)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := server.Dial(d.Telemetry, metrics, d.Peers[peer])
 	if err != nil {
 		return nil, fmt.Errorf("dial %s at %s: %w", peer, d.Peers[peer], err)
 	}

@@ -29,8 +29,9 @@ type Relay struct {
 }
 
 // NewRelay returns a relay over db's outbox table. It registers the
-// shoplab_outbox_backlog gauge in the service's registry.
-func NewRelay(db *sql.DB, pub Publisher, tel *telemetry.Telemetry) *Relay {
+// shoplab_outbox_backlog gauge in the service's registry, and fails if it
+// is already there (one relay per telemetry).
+func NewRelay(db *sql.DB, pub Publisher, tel *telemetry.Telemetry) (*Relay, error) {
 	r := &Relay{
 		db:     db,
 		pub:    pub,
@@ -40,7 +41,7 @@ func NewRelay(db *sql.DB, pub Publisher, tel *telemetry.Telemetry) *Relay {
 		poll:   time.Second,
 		maxGap: 5 * time.Second,
 	}
-	tel.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "shoplab_outbox_backlog",
 		Help: "Events committed to the outbox and not yet acknowledged by Kafka.",
 	}, func() float64 {
@@ -49,8 +50,11 @@ func NewRelay(db *sql.DB, pub Publisher, tel *telemetry.Telemetry) *Relay {
 			return -1
 		}
 		return float64(n)
-	}))
-	return r
+	})
+	if err := tel.Registry.Register(backlog); err != nil {
+		return nil, fmt.Errorf("outbox: register metric shoplab_outbox_backlog: %w", err)
+	}
+	return r, nil
 }
 
 // Notify wakes the relay after a commit, so that events go out at once

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -26,12 +27,15 @@ import (
 // counts and times every call into the service's registry, logs each call
 // with its trace ID, applies injected faults (package fault), and turns a
 // panic into codes.Internal instead of a crash. register adds the service's API; the health service is added too
-// and reports SERVING.
-func NewGRPCServer(t *telemetry.Telemetry, register func(*grpc.Server)) (*grpc.Server, *health.Server) {
+// and reports SERVING. It fails if the gRPC server metrics are already in
+// t's registry (one server per telemetry).
+func NewGRPCServer(t *telemetry.Telemetry, register func(*grpc.Server)) (*grpc.Server, *health.Server, error) {
 	metrics := grpcprom.NewServerMetrics(
 		grpcprom.WithServerHandlingTimeHistogram(grpcprom.WithHistogramBuckets(telemetry.LatencyBuckets())),
 	)
-	t.Registry.MustRegister(metrics)
+	if err := t.Registry.Register(metrics); err != nil {
+		return nil, nil, fmt.Errorf("register metric grpc server metrics: %w", err)
+	}
 	exemplar := grpcprom.WithExemplarFromContext(telemetry.ExemplarLabels)
 	s := grpc.NewServer(
 		grpc.StatsHandler(otelgrpc.NewServerHandler(
@@ -54,7 +58,7 @@ func NewGRPCServer(t *telemetry.Telemetry, register func(*grpc.Server)) (*grpc.S
 	// Every method's series exist at zero before its first call, so that
 	// rate() and dashboards show 0 rather than "no data".
 	metrics.InitializeMetrics(s)
-	return s, hs
+	return s, hs, nil
 }
 
 func logCalls(log *slog.Logger) grpc.UnaryServerInterceptor {
@@ -90,11 +94,14 @@ func Dial(t *telemetry.Telemetry, metrics *grpcprom.ClientMetrics, addr string) 
 }
 
 // NewClientMetrics registers the gRPC client metrics in t's registry. Call
-// it once per service, then pass it to every Dial.
-func NewClientMetrics(t *telemetry.Telemetry) *grpcprom.ClientMetrics {
+// it once per service, then pass it to every Dial: a second call on the
+// same telemetry fails.
+func NewClientMetrics(t *telemetry.Telemetry) (*grpcprom.ClientMetrics, error) {
 	m := grpcprom.NewClientMetrics(
 		grpcprom.WithClientHandlingTimeHistogram(grpcprom.WithHistogramBuckets(telemetry.LatencyBuckets())),
 	)
-	t.Registry.MustRegister(m)
-	return m
+	if err := t.Registry.Register(m); err != nil {
+		return nil, fmt.Errorf("register metric grpc client metrics: %w", err)
+	}
+	return m, nil
 }

@@ -2,6 +2,8 @@ package telemetry
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,13 +20,21 @@ var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1
 // LatencyBuckets returns a copy of the standard latency buckets.
 func LatencyBuckets() []float64 { return append([]float64(nil), latencyBuckets...) }
 
-func newRegistry() *prometheus.Registry {
+// newRegistry returns a registry holding the Go runtime and process
+// collectors.
+func newRegistry() (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	return reg
+	var errs []error
+	if err := reg.Register(collectors.NewGoCollector()); err != nil {
+		errs = append(errs, fmt.Errorf("register metric go collector: %w", err))
+	}
+	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
+		errs = append(errs, fmt.Errorf("register metric process collector: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return reg, nil
 }
 
 // MetricsHandler serves reg in the OpenMetrics format, the only exposition

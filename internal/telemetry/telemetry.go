@@ -6,6 +6,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 
@@ -44,9 +45,13 @@ type Telemetry struct {
 
 // New builds the telemetry for one service.
 func New(ctx context.Context, cfg Config) (*Telemetry, error) {
+	reg, err := newRegistry()
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
 	t := &Telemetry{
 		Service:    cfg.Service,
-		Registry:   newRegistry(),
+		Registry:   reg,
 		Propagator: Propagator(),
 	}
 	tp, err := newTracerProvider(ctx, cfg.Service, cfg.OTLP, cfg.SpanProcessors...)

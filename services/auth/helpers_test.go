@@ -66,10 +66,17 @@ func serve(t *testing.T, s *Service) shopv1.AuthServiceClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs, _ := server.NewGRPCServer(s.tel, s.Register)
+	gs, _, err := server.NewGRPCServer(s.tel, s.Register)
+	if err != nil {
+		t.Fatal(err)
+	}
 	go gs.Serve(l)
 	t.Cleanup(gs.Stop)
-	conn, err := server.Dial(s.tel, server.NewClientMetrics(s.tel), l.Addr().String())
+	metrics, err := server.NewClientMetrics(s.tel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := server.Dial(s.tel, metrics, l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}

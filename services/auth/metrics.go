@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -18,8 +21,8 @@ type metrics struct {
 	tokenValidations *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer) metrics {
-	m := metrics{
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
 		registrations: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "shoplab_auth_registrations_total",
 			Help: "Users registered.",
@@ -33,12 +36,27 @@ func newMetrics(reg prometheus.Registerer) metrics {
 			Help: "Token checks by outcome (valid, invalid).",
 		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.registrations, m.logins, m.tokenValidations)
 	// Series exist at zero from the start, so that rate() shows 0 rather
 	// than "no data".
 	m.logins.WithLabelValues(outcomeSuccess)
 	m.logins.WithLabelValues(outcomeInvalidCredentials)
 	m.tokenValidations.WithLabelValues(outcomeValid)
 	m.tokenValidations.WithLabelValues(outcomeInvalid)
-	return m
+	var errs []error
+	for _, c := range []struct {
+		name string
+		c    prometheus.Collector
+	}{
+		{"shoplab_auth_registrations_total", m.registrations},
+		{"shoplab_auth_logins_total", m.logins},
+		{"shoplab_auth_token_validations_total", m.tokenValidations},
+	} {
+		if err := reg.Register(c.c); err != nil {
+			errs = append(errs, fmt.Errorf("register metric %s: %w", c.name, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

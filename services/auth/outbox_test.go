@@ -37,7 +37,10 @@ func TestUserRegisteredReachesKafka(t *testing.T) {
 	}
 	t.Cleanup(b.Close)
 	tel := newTelemetry(t)
-	pub := events.NewPublisher(tel, b.Addrs())
+	pub, err := events.NewPublisher(tel, b.Addrs())
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { pub.Close() })
 	s := newTestService(t, Options{Telemetry: tel, Publisher: pub})
 	c := serve(t, s)

@@ -54,7 +54,7 @@ type Service struct {
 	tokens  tokenSigner
 	now     func() time.Time
 	cost    int
-	metrics metrics
+	metrics *metrics
 	// dummyHash is compared against when a login names an unknown e-mail,
 	// so that such a login costs as much as a wrong password and the
 	// response time does not reveal which e-mails are registered.
@@ -82,6 +82,10 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if ttl <= 0 {
 		ttl = DefaultTokenTTL
 	}
+	m, err := newMetrics(o.Telemetry.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
 	db, err := sqlitedb.Open(ctx, o.DBPath, migrations)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
@@ -98,14 +102,19 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		db.Close()
 		return nil, fmt.Errorf("auth: dummy hash: %w", err)
 	}
+	relay, err := outbox.NewRelay(db, o.Publisher, o.Telemetry)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("auth: %w", err)
+	}
 	return &Service{
 		db:        db,
 		tel:       o.Telemetry,
-		relay:     outbox.NewRelay(db, o.Publisher, o.Telemetry),
+		relay:     relay,
 		tokens:    tokenSigner{key: key, ttl: ttl, now: now},
 		now:       now,
 		cost:      cost,
-		metrics:   newMetrics(o.Telemetry.Registry),
+		metrics:   m,
 		dummyHash: dummy,
 	}, nil
 }

@@ -39,7 +39,10 @@ func newFixture(t *testing.T, dbPath string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, _ := server.NewGRPCServer(tel, svc.Register)
+	g, _, err := server.NewGRPCServer(tel, svc.Register)
+	if err != nil {
+		t.Fatal(err)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

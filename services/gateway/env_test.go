@@ -56,7 +56,10 @@ func newEnv(t *testing.T, checks map[string]server.Check) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tel.Shutdown(context.Background()) })
-	metrics := server.NewClientMetrics(tel)
+	metrics, err := server.NewClientMetrics(tel)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dial := func(addr string) *grpc.ClientConn {
 		conn, err := server.Dial(tel, metrics, addr)
 		if err != nil {
@@ -85,7 +88,10 @@ func serveGRPC(t *testing.T, service string, register func(*grpc.Server)) string
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _ := server.NewGRPCServer(tel, register)
+	s, _, err := server.NewGRPCServer(tel, register)
+	if err != nil {
+		t.Fatal(err)
+	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -76,7 +76,10 @@ type producer struct {
 func newProducer(t *testing.T, brokers []string) producer {
 	t.Helper()
 	tel := newTelemetry(t, "orders", nil)
-	pub := events.NewPublisher(tel, brokers)
+	pub, err := events.NewPublisher(tel, brokers)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { pub.Close() })
 	return producer{pub: pub, tel: tel}
 }

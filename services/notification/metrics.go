@@ -1,6 +1,9 @@
 package notification
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shoplab/shoplab/internal/events"
@@ -21,8 +24,8 @@ type metrics struct {
 	latency    *prometheus.HistogramVec
 }
 
-func newMetrics(reg prometheus.Registerer, channel string) metrics {
-	m := metrics{
+func newMetrics(reg prometheus.Registerer, channel string) (*metrics, error) {
+	m := &metrics{
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shoplab_notifications_sent_total",
 			Help: "E-mails the service tried to send, by event type, channel (smtp, log) and outcome (ok, error).",
@@ -37,7 +40,6 @@ func newMetrics(reg prometheus.Registerer, channel string) metrics {
 			Buckets: telemetry.LatencyBuckets(),
 		}, []string{"event_type"}),
 	}
-	reg.MustRegister(m.sent, m.duplicates, m.latency)
 	// Series exist at zero from the start, so that rate() shows 0 rather
 	// than "no data". Only the configured channel can ever be used.
 	for _, t := range events.Topics() {
@@ -46,5 +48,21 @@ func newMetrics(reg prometheus.Registerer, channel string) metrics {
 		m.duplicates.WithLabelValues(t)
 		m.latency.WithLabelValues(t)
 	}
-	return m
+	var errs []error
+	for _, c := range []struct {
+		name string
+		c    prometheus.Collector
+	}{
+		{"shoplab_notifications_sent_total", m.sent},
+		{"shoplab_notification_duplicates_total", m.duplicates},
+		{"shoplab_notification_latency_seconds", m.latency},
+	} {
+		if err := reg.Register(c.c); err != nil {
+			errs = append(errs, fmt.Errorf("register metric %s: %w", c.name, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

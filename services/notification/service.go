@@ -48,7 +48,7 @@ type Service struct {
 	from    *mail.Address
 	channel string
 	now     func() time.Time
-	metrics metrics
+	metrics *metrics
 }
 
 // New opens the database (creating and migrating it if needed) and
@@ -74,6 +74,10 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.SMTP.Enabled() {
 		channel = channelSMTP
 	}
+	m, err := newMetrics(o.Telemetry.Registry, channel)
+	if err != nil {
+		return nil, fmt.Errorf("notification: %w", err)
+	}
 	db, err := sqlitedb.Open(ctx, o.DBPath, migrations)
 	if err != nil {
 		return nil, fmt.Errorf("notification: %w", err)
@@ -86,7 +90,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		from:    from,
 		channel: channel,
 		now:     now,
-		metrics: newMetrics(o.Telemetry.Registry, channel),
+		metrics: m,
 	}, nil
 }
 
@@ -98,13 +102,16 @@ func (s *Service) Checks() map[string]server.Check {
 // Run consumes events until ctx ends. It first makes sure the topics
 // exist, retrying while the broker is unreachable, so that the consumer
 // group can join before the first event is produced. Call it once: the
-// consumer registers its metrics.
+// consumer registers its metrics, so a second Run fails.
 func (s *Service) Run(ctx context.Context) error {
 	if !s.ensureTopics(ctx) {
 		return nil
 	}
-	c := events.NewConsumer(s.tel, s.brokers, ConsumerGroup, events.Topics())
-	err := c.Run(ctx, s.handle)
+	c, err := events.NewConsumer(s.tel, s.brokers, ConsumerGroup, events.Topics())
+	if err != nil {
+		return fmt.Errorf("notification: %w", err)
+	}
+	err = c.Run(ctx, s.handle)
 	if cerr := c.Close(); cerr != nil {
 		// Leaving the group failed; the broker expires the member anyway.
 		s.tel.Logger.WarnContext(ctx, "kafka consumer close failed", "error", cerr)

@@ -68,7 +68,11 @@ func newFixture(t *testing.T, stub shopv1.CatalogServiceClient) *fixture {
 	f.spans = spans
 	var catClient shopv1.CatalogServiceClient = stub
 	if stub == nil {
-		conn, err := server.Dial(tel, server.NewClientMetrics(tel), catAddr)
+		metrics, err := server.NewClientMetrics(tel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := server.Dial(tel, metrics, catAddr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +85,10 @@ func newFixture(t *testing.T, stub shopv1.CatalogServiceClient) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(f.broker.Close)
-	f.kafka = events.NewPublisher(tel, f.broker.Addrs())
+	f.kafka, err = events.NewPublisher(tel, f.broker.Addrs())
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { f.kafka.Close() })
 	f.pub = &switchPublisher{to: f.kafka}
 
@@ -93,7 +100,11 @@ func newFixture(t *testing.T, stub shopv1.CatalogServiceClient) *fixture {
 	ordersAddr := serve(t, tel, f.svc.Register)
 
 	f.callerTel, _ = newTelemetry(t, "gateway")
-	conn, err := server.Dial(f.callerTel, server.NewClientMetrics(f.callerTel), ordersAddr)
+	callerMetrics, err := server.NewClientMetrics(f.callerTel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := server.Dial(f.callerTel, callerMetrics, ordersAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +130,10 @@ func newTelemetry(t *testing.T, service string) (*telemetry.Telemetry, *tracetes
 // serve runs an instrumented gRPC server on a loopback port.
 func serve(t *testing.T, tel *telemetry.Telemetry, register func(*grpc.Server)) string {
 	t.Helper()
-	g, _ := server.NewGRPCServer(tel, register)
+	g, _, err := server.NewGRPCServer(tel, register)
+	if err != nil {
+		t.Fatal(err)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

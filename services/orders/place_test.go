@@ -145,7 +145,10 @@ func assertValueExemplar(t *testing.T, f *fixture, value float64, traceID trace.
 func consumeOne(t *testing.T, f *fixture) (events.Envelope, trace.TraceID) {
 	t.Helper()
 	tel, _ := newTelemetry(t, "notification")
-	c := events.NewConsumer(tel, f.broker.Addrs(), "orders-test", []string{events.TopicOrderPlaced})
+	c, err := events.NewConsumer(tel, f.broker.Addrs(), "orders-test", []string{events.TopicOrderPlaced})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

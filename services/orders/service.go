@@ -57,12 +57,17 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orders: %w", err)
 	}
+	relay, err := outbox.NewRelay(db, o.Publisher, o.Telemetry)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("orders: %w", err)
+	}
 	return &Service{
 		db:      db,
 		tel:     o.Telemetry,
 		log:     o.Telemetry.Logger,
 		catalog: o.Catalog,
-		relay:   outbox.NewRelay(db, o.Publisher, o.Telemetry),
+		relay:   relay,
 		metrics: m,
 	}, nil
 }
