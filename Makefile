@@ -3,12 +3,20 @@ SHELL := /bin/bash
 GO ?= go
 BIN := .bin
 
-.PHONY: help run test vet proto tools build
+.PHONY: help run run-local test vet proto tools build
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-run: ## Run the whole lab (local mode: all services and an embedded Kafka broker)
+run: ## Run the lab: the compose stack + the services when Docker runs, else local mode
+	@if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then \
+		$(GO) run ./cmd/shoplab up; \
+	else \
+		echo "Docker (with Compose v2) is not running: starting the lab in local mode (no Grafana)."; \
+		$(GO) run ./cmd/shoplab up --local; \
+	fi
+
+run-local: ## Run the lab without Docker: the services and an embedded Kafka broker
 	$(GO) run ./cmd/shoplab up --local
 
 build: ## Build the shoplab binary into .bin/

@@ -81,11 +81,25 @@ func TestDetachedLabLifecycle(t *testing.T) {
 	if out, err = shoplab("down"); err != nil {
 		t.Fatalf("down: %v\n%s", err, out)
 	}
-	if syscall.Kill(pid, 0) == nil {
-		t.Fatalf("lab process %d still alive after down", pid)
+	if running(pid) {
+		t.Fatalf("lab process %d still running after down", pid)
 	}
 	out, err = shoplab("status")
 	if err == nil {
 		t.Fatalf("status after down exited 0:\n%s", out)
 	}
+}
+
+// running reports whether pid is a live process. An exited child that its
+// new parent has not reaped yet (a zombie) has stopped running.
+func running(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := strings.LastIndexByte(string(stat), ')')
+	return !(i > 0 && i+2 < len(stat) && stat[i+2] == 'Z')
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,7 +58,11 @@ func TestCommandErrors(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{[]string{"up"}, "--local"},
+		{[]string{"up", "--local", "--services-only"}, "exclude each other"},
+		{[]string{"down", "--local", "--volumes"}, "exclude each other"},
+		{[]string{"open", "nope"}, "unknown dashboard"},
+		{[]string{"open", "--trace", "xyz"}, "32-character"},
+		{[]string{"open", "logs", "--trace", "0af7651916cd43dd8448eb211c80319c"}, "not both"},
 		{[]string{"serve", "billing"}, "unknown service"},
 		{[]string{"serve"}, "accepts 1 arg"},
 		{[]string{"up", "--bogus"}, "unknown flag"},
@@ -80,8 +85,8 @@ func TestBadConfigIsReportedBeforeStart(t *testing.T) {
 }
 
 func TestDownWithoutLab(t *testing.T) {
-	out, _, err := run(context.Background(), localEnv(t), "down")
-	if err != nil || !strings.Contains(out, "No lab is running") {
+	out, _, err := run(context.Background(), localEnv(t), "down", "--local")
+	if err != nil || !strings.Contains(out, "No ShopEase services are running") {
 		t.Fatalf("down = %q, %v", out, err)
 	}
 }
@@ -130,5 +135,47 @@ func TestUpLocalStopsGracefully(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(env["SHOPLAB_DATA_DIR"], "shoplab.pid")); !os.IsNotExist(err) {
 		t.Errorf("pid file left after stop: %v", err)
+	}
+}
+
+func TestOpenHandsURLToBrowser(t *testing.T) {
+	dir := t.TempDir()
+	got := filepath.Join(dir, "url")
+	browser := filepath.Join(dir, "browser")
+	if err := os.WriteFile(browser, []byte("#!/bin/sh\necho \"$1\" > "+got+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"open"}, "http://localhost:4000/d/shoplab-overview"},
+		{[]string{"open", "checkout"}, "http://localhost:4000/d/shoplab-checkout"},
+		{[]string{"open", "logs"}, "http://localhost:4000/d/shoplab-logs"},
+		{[]string{"open", "--trace", "0AF7651916CD43DD8448EB211C80319C"}, TraceURL("0af7651916cd43dd8448eb211c80319c")},
+	}
+	for _, tt := range tests {
+		os.Remove(got)
+		env := map[string]string{"BROWSER": browser}
+		out, _, err := run(context.Background(), env, tt.args...)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if strings.TrimSpace(out) != tt.want {
+			t.Errorf("%v printed %q, want %q", tt.args, out, tt.want)
+		}
+		shoptest.Eventually(t, 5*time.Second, func() error {
+			b, err := os.ReadFile(got)
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(string(b)) != tt.want {
+				return fmt.Errorf("%v opened %q, want %q", tt.args, b, tt.want)
+			}
+			return nil
+		})
+	}
+	if u := TraceURL("0af7651916cd43dd8448eb211c80319c"); !strings.Contains(u, "%22uid%22%3A%22tempo%22") || !strings.Contains(u, "0af7651916cd43dd8448eb211c80319c") {
+		t.Errorf("TraceURL does not target the tempo data source with the trace ID: %s", u)
 	}
 }

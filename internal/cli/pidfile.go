@@ -46,8 +46,15 @@ func removePID(dataDir string) { os.Remove(pidPath(dataDir)) }
 
 func alive(pid int) bool {
 	p, err := os.FindProcess(pid)
-	if err != nil {
+	if err != nil || p.Signal(syscall.Signal(0)) != nil {
 		return false
 	}
-	return p.Signal(syscall.Signal(0)) == nil
+	// A zombie still answers signal 0; where /proc exists, ask it. (A
+	// container whose init does not reap would otherwise keep it "alive".)
+	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+			return false
+		}
+	}
+	return true
 }

@@ -49,6 +49,7 @@ traces in Tempo, side by side in Grafana.`,
 		NewCmdDown(app),
 		NewCmdStatus(app),
 		NewCmdServe(app),
+		NewCmdOpen(app),
 	)
 	return root
 }

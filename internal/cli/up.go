@@ -6,21 +6,22 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/shoplab/shoplab/internal/compose"
 	"github.com/shoplab/shoplab/internal/lab"
 )
 
 type upOptions struct {
-	local    bool
-	detach   bool
-	verbose  bool
-	waitTime time.Duration
+	local        bool
+	servicesOnly bool
+	detach       bool
+	verbose      bool
+	waitTime     time.Duration
+	stackWait    time.Duration
 }
 
 // NewCmdUp builds `shoplab up`.
@@ -29,45 +30,111 @@ func NewCmdUp(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start the lab",
-		Long: `Start the lab: the five ShopEase services on this machine on fixed ports.
+		Long: `Start the lab.
+
+By default the infrastructure (Prometheus, Loki, Tempo, Grafana, Kafka,
+kafka-ui, the log shipper and Mailpit) runs with docker compose, and the five
+ShopEase services run on this machine, pointed at it.
 
 With --local the shop runs without Docker, with an embedded Kafka-protocol
-broker (unless KAFKA_BROKERS names a real one). It stays in the foreground;
-Ctrl-C stops it gracefully. With -d it runs in the background and
-'shoplab down' stops it.`,
+broker (unless KAFKA_BROKERS names a real one).
+
+The lab stays in the foreground; Ctrl-C stops the services gracefully (the
+containers keep running: 'shoplab down' stops them). With -d the services run
+in the background and 'shoplab down' stops everything.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if o.local && o.servicesOnly {
+				return errors.New("--local and --services-only exclude each other")
+			}
+			getenv := app.Getenv
 			if !o.local {
-				return errors.New("compose mode is not available yet: run 'shoplab up --local' (no Docker needed)")
+				getenv = withDefaults(app.Getenv, composeDefaults())
+			}
+			if !o.local && !o.servicesOnly {
+				if err := upStack(ctx, app, o); err != nil {
+					return err
+				}
+			}
+			childArgs := []string{"up", "--services-only"}
+			if o.local {
+				childArgs = []string{"up", "--local"}
 			}
 			if o.detach {
-				return upDetached(cmd.Context(), app, o)
+				return upDetached(ctx, app, getenv, append(childArgs, "--wait", o.waitTime.String()), o.waitTime)
 			}
-			return upLocal(cmd.Context(), app, o)
+			return runServices(ctx, app, getenv, o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.local, "local", false, "run without Docker: services plus an embedded Kafka broker")
-	cmd.Flags().BoolVarP(&o.detach, "detach", "d", false, "run in the background; stop with 'shoplab down'")
+	cmd.Flags().BoolVar(&o.local, "local", false, "run without Docker: the services plus an embedded Kafka broker")
+	cmd.Flags().BoolVar(&o.servicesOnly, "services-only", false, "start only the services, pointed at an already running compose stack")
+	cmd.Flags().BoolVarP(&o.detach, "detach", "d", false, "run the services in the background; stop with 'shoplab down'")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "also print every service's log lines (they always go to logs/<service>.log)")
 	cmd.Flags().DurationVar(&o.waitTime, "wait", 60*time.Second, "how long to wait for the services to become healthy")
+	cmd.Flags().DurationVar(&o.stackWait, "stack-wait", 5*time.Minute, "how long to wait for the containers to become healthy (the first run downloads images)")
 	return cmd
 }
 
-func upLocal(ctx context.Context, app *App, o upOptions) error {
-	s, err := loadSettings(app.Getenv)
+// upStack starts the compose stack and waits until every container is
+// healthy, showing progress while it waits.
+func upStack(ctx context.Context, app *App, o upOptions) error {
+	file := composeFile(app.Getenv)
+	c, err := compose.New(ctx, file, app.Stderr)
+	if err != nil {
+		return err
+	}
+	// The log shipper bind-mounts ./logs; if Docker had to create it, it
+	// would belong to root and the services could not write their logs.
+	if err := os.MkdirAll(filepath.Join(filepath.Dir(file), "logs"), 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintln(app.Stdout, "Starting the containers (the first run downloads the images; this can take a few minutes)...")
+	if err := c.Up(ctx); err != nil {
+		return err
+	}
+	cs, err := c.PS(ctx)
+	if err != nil {
+		return err
+	}
+	if len(cs) == 0 {
+		return fmt.Errorf("docker compose started no containers: check %s", composeFile(app.Getenv))
+	}
+	services := make([]string, len(cs))
+	for i, ct := range cs {
+		services[i] = ct.Service
+	}
+	wctx, cancel := context.WithTimeout(ctx, o.stackWait)
+	defer cancel()
+	err = c.WaitHealthy(wctx, services, time.Second, func(ct compose.Container, after time.Duration) {
+		fmt.Fprintf(app.Stdout, "  ✓ %-13s %s after %s\n", ct.Service, ct.Status(), after.Round(time.Second))
+	})
+	if err != nil {
+		return fmt.Errorf("%w\nthe containers keep running; stop them with: shoplab down", err)
+	}
+	return nil
+}
+
+// runServices runs the five services in the foreground until ctx ends.
+func runServices(ctx context.Context, app *App, getenv func(string) string, o upOptions) error {
+	s, err := loadSettings(getenv)
 	if err != nil {
 		return err
 	}
 	if pid, err := readPID(s.cfg.DataDir); err != nil {
 		return err
 	} else if pid != 0 {
-		return fmt.Errorf("a lab is already running (pid %d): stop it with 'shoplab down'", pid)
+		return fmt.Errorf("the services are already running (pid %d): stop them with 'shoplab down'", pid)
 	}
 	var logs io.Writer
 	if o.verbose {
 		logs = app.Stdout
 	}
-	fmt.Fprintln(app.Stdout, "Starting ShopLab (local mode)...")
+	mode := "compose mode"
+	if o.local {
+		mode = "local mode"
+	}
+	fmt.Fprintf(app.Stdout, "Starting the ShopEase services (%s)...\n", mode)
 	l, err := lab.Start(ctx, lab.Options{Config: s.cfg, OTLP: s.otlp, LogLevel: s.logLevel, Stdout: logs})
 	if err != nil {
 		return err
@@ -85,7 +152,7 @@ func upLocal(ctx context.Context, app *App, o upOptions) error {
 	if err != nil {
 		return errors.Join(err, l.Stop(context.WithoutCancel(ctx)))
 	}
-	printEndpoints(app.Stdout, s.cfg.LogDir, l)
+	printEndpoints(app.Stdout, s.cfg.LogDir, l, !o.local)
 	fmt.Fprintln(app.Stdout, "\nPress Ctrl-C to stop.")
 
 	select {
@@ -101,83 +168,4 @@ func upLocal(ctx context.Context, app *App, o upOptions) error {
 	}
 	fmt.Fprintln(app.Stdout, "Stopped.")
 	return nil
-}
-
-// upDetached starts `shoplab up --local` again as a background process in
-// its own session, waits for it to be healthy and returns.
-func upDetached(ctx context.Context, app *App, o upOptions) error {
-	s, err := loadSettings(app.Getenv)
-	if err != nil {
-		return err
-	}
-	if pid, err := readPID(s.cfg.DataDir); err != nil {
-		return err
-	} else if pid != 0 {
-		return fmt.Errorf("a lab is already running (pid %d): stop it with 'shoplab down'", pid)
-	}
-	exe, err := app.Executable()
-	if err != nil {
-		return fmt.Errorf("find the shoplab binary: %w", err)
-	}
-	if err := os.MkdirAll(s.cfg.LogDir, 0o755); err != nil {
-		return err
-	}
-	// Not *.log: the log shipper tails logs/*.log and expects JSON lines.
-	outPath := filepath.Join(s.cfg.LogDir, "shoplab-up.out")
-	out, err := os.OpenFile(outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	defer out.Close()
-	child := exec.Command(exe, "up", "--local", "--wait", o.waitTime.String())
-	child.Stdout, child.Stderr = out, out
-	child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := child.Start(); err != nil {
-		return fmt.Errorf("start the lab in the background: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- child.Wait() }()
-
-	fmt.Fprintf(app.Stdout, "Starting ShopLab in the background (pid %d, output in %s)...\n", child.Process.Pid, outPath)
-	wctx, cancel := context.WithTimeout(ctx, o.waitTime)
-	defer cancel()
-	healthy := make(chan error, 1)
-	go func() {
-		healthy <- lab.WaitHealthy(wctx, lab.Endpoints(s.cfg), func(e lab.Endpoint) {
-			fmt.Fprintf(app.Stdout, "  ✓ %s healthy\n", e.Service)
-		})
-	}()
-	select {
-	case err := <-exited:
-		cancel()
-		return fmt.Errorf("the lab exited during start (%v); see %s", err, outPath)
-	case err := <-healthy:
-		if err != nil {
-			child.Process.Signal(syscall.SIGTERM)
-			return fmt.Errorf("%w; see %s", err, outPath)
-		}
-	}
-	fmt.Fprintln(app.Stdout, "ShopLab is running in the background. Stop it with: shoplab down")
-	return nil
-}
-
-func printEndpoints(w io.Writer, logDir string, l *lab.Lab) {
-	kafka := fmt.Sprintf("Kafka at %v", l.Brokers())
-	if l.Embedded() {
-		kafka = fmt.Sprintf("embedded Kafka-protocol broker at %v", l.Brokers())
-	}
-	fmt.Fprintf(w, "\nShopLab is running (%s).\n\n", kafka)
-	fmt.Fprintf(w, "  %-13s %-28s %-17s %s\n", "SERVICE", "HTTP (/healthz, /metrics)", "gRPC", "LOG FILE")
-	for _, e := range l.Endpoints() {
-		grpc := e.GRPC
-		if grpc == "" {
-			grpc = "-"
-		}
-		fmt.Fprintf(w, "  %-13s %-28s %-17s %s\n", e.Service, "http://"+e.HTTP, grpc, filepath.Join(logDir, e.Service+".log"))
-	}
-	for _, e := range l.Endpoints() {
-		if e.Service == lab.Gateway {
-			fmt.Fprintf(w, "\n  Shop API:  http://%s/api/v1/products\n", e.HTTP)
-		}
-	}
 }

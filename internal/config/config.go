@@ -17,7 +17,7 @@ import (
 type Getenv func(string) string
 
 // Default ports. They stay clear of the ports the compose stack publishes
-// (3000, 3100, 3200, 4000, 4317, 4318, 8025, 8080, 9090, 9092).
+// (1025, 3100, 3200, 4000, 4317, 4318, 8025, 8080, 9090, 9092, 12345).
 const (
 	GatewayHTTPPort      = 8100
 	AuthHTTPPort         = 8101

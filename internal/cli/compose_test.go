@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoplab/shoplab/internal/broker"
+	"github.com/shoplab/shoplab/internal/shoptest"
+)
+
+// fakeDocker puts the stand-in docker (testdata/docker) first on PATH in
+// the given mode and returns the file that records its calls. With mode
+// "" no docker is on PATH at all.
+func fakeDocker(t *testing.T, mode string) string {
+	t.Helper()
+	dir := t.TempDir()
+	log := filepath.Join(dir, "calls.log")
+	if mode != "" {
+		script, err := os.ReadFile("testdata/docker")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "docker"), script, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// sh and friends stay reachable; no real docker does.
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+"/usr/bin:/bin")
+	t.Setenv("FAKE_DOCKER_LOG", log)
+	t.Setenv("FAKE_DOCKER_MODE", mode)
+	return log
+}
+
+func calls(t *testing.T, log string) []string {
+	t.Helper()
+	b, err := os.ReadFile(log)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+const composeArgs = "compose --project-name shoplab --file docker-compose.yml"
+
+func TestUpComposeFailuresAreClear(t *testing.T) {
+	tests := []struct {
+		mode string
+		want []string
+	}{
+		{mode: "", want: []string{"docker is not installed", "shoplab up --local"}},
+		{mode: "nocompose", want: []string{"docker compose (v2) is not available", "shoplab up --local"}},
+		{mode: "oldcompose", want: []string{"too old", "Compose v2"}},
+		{mode: "noengine", want: []string{"Docker engine is not running", "shoplab up --local"}},
+		{mode: "unhealthy", want: []string{"container tempo is unhealthy", "docker compose -p shoplab logs tempo"}},
+	}
+	for _, tt := range tests {
+		t.Run("mode="+tt.mode, func(t *testing.T) {
+			log := fakeDocker(t, tt.mode)
+			_, _, err := run(context.Background(), localEnv(t), "up", "--stack-wait", "5s")
+			if err == nil {
+				t.Fatal("up succeeded")
+			}
+			if ExitCode(err) == 0 {
+				t.Fatal("exit code 0 for a failure")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if tt.mode == "unhealthy" {
+				if got := calls(t, log); !contains(got, composeArgs+" up --detach --remove-orphans") {
+					t.Errorf("compose up not called; calls: %q", got)
+				}
+			}
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestUpComposeStartsStackThenServices checks the calls issued against
+// the stand-in docker, then that the services come up pointed at the
+// stack (here: Kafka is an embedded broker standing in for the
+// container's host listener).
+func TestUpComposeStartsStackThenServices(t *testing.T) {
+	log := fakeDocker(t, "ok")
+	b, err := broker.Start(broker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	env := localEnv(t)
+	env["KAFKA_BROKERS"] = b.Addrs()[0]
+	env["OTEL_TRACES_EXPORTER"] = "none"
+	env["SMTP_HOST"] = "" // logged e-mails; the default would be Mailpit
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"up"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
+	}()
+	shoptest.Eventually(t, 60*time.Second, func() error {
+		select {
+		case err := <-done:
+			t.Fatalf("up exited early: %v\n%s%s", err, out.String(), errOut.String())
+		default:
+		}
+		if !strings.Contains(out.String(), "Press Ctrl-C to stop.") {
+			return os.ErrNotExist
+		}
+		return nil
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	want := []string{
+		"compose version --short",
+		"info --format {{.ServerVersion}}",
+		composeArgs + " up --detach --remove-orphans",
+		composeArgs + " ps --all --format json",
+	}
+	got := calls(t, log)
+	if len(got) < len(want) {
+		t.Fatalf("docker calls = %q, want at least %q", got, want)
+	}
+	for i, w := range want {
+		if got[i] != w {
+			t.Errorf("docker call %d = %q, want %q", i, got[i], w)
+		}
+	}
+	for _, w := range []string{"✓ tempo", "✓ kafka", "compose mode", "http://localhost:4000/d/shoplab-overview", "http://localhost:8025"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out.String())
+		}
+	}
+}
+
+func TestDownVolumesAsksFirst(t *testing.T) {
+	tests := []struct {
+		answer     string
+		args       []string
+		wantDown   bool
+		wantErr    bool
+		wantVolume bool
+	}{
+		{answer: "n\n", args: []string{"down", "--volumes"}, wantErr: true},
+		{answer: "", args: []string{"down", "--volumes"}, wantErr: true},
+		{answer: "y\n", args: []string{"down", "--volumes"}, wantDown: true, wantVolume: true},
+		{answer: "", args: []string{"down", "--volumes", "--yes"}, wantDown: true, wantVolume: true},
+		{answer: "", args: []string{"down"}, wantDown: true},
+		{answer: "", args: []string{"down", "--local"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " ")+" answer="+strings.TrimSpace(tt.answer), func(t *testing.T) {
+			log := fakeDocker(t, "ok")
+			env := localEnv(t)
+			var out, errOut syncBuffer
+			err := Run(context.Background(), tt.args, func(k string) string { return env[k] }, strings.NewReader(tt.answer), &out, &errOut)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v\n%s", err, tt.wantErr, out.String())
+			}
+			got := calls(t, log)
+			down := contains(got, composeArgs+" down --remove-orphans")
+			downVolumes := contains(got, composeArgs+" down --remove-orphans --volumes")
+			if (down || downVolumes) != tt.wantDown || downVolumes != tt.wantVolume {
+				t.Fatalf("docker calls %q: want down=%v volumes=%v", got, tt.wantDown, tt.wantVolume)
+			}
+		})
+	}
+}
+
+func TestStatusReportsContainers(t *testing.T) {
+	fakeDocker(t, "unhealthy")
+	out, _, err := run(context.Background(), localEnv(t), "status")
+	if err == nil {
+		t.Fatal("status exited 0 with an unhealthy container and no services")
+	}
+	for _, w := range []string{"CONTAINER", "tempo", "unhealthy", "grafana"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("status output lacks %q:\n%s", w, out)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shoplab/shoplab/internal/dashboards"
+	"github.com/shoplab/shoplab/internal/stack"
+)
+
+// dashboardUIDs maps `shoplab open`'s argument to the provisioned
+// dashboard's UID (dashboards/*.json).
+func dashboardUIDs() map[string]string {
+	return map[string]string{
+		"overview": dashboards.OverviewUID,
+		"checkout": dashboards.CheckoutUID,
+		"logs":     dashboards.LogsUID,
+	}
+}
+
+// validTraceID reports whether id is a W3C trace ID: 32 lowercase hex
+// digits, not all zero.
+func validTraceID(id string) bool {
+	b, err := hex.DecodeString(id)
+	return err == nil && len(b) == 16 && id == strings.ToLower(id) && strings.Trim(id, "0") != ""
+}
+
+// NewCmdOpen builds `shoplab open`.
+func NewCmdOpen(app *App) *cobra.Command {
+	var traceID string
+	names := make([]string, 0, len(dashboardUIDs()))
+	for n := range dashboardUIDs() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	cmd := &cobra.Command{
+		Use:       "open [" + strings.Join(names, "|") + "]",
+		Short:     "Open a Grafana dashboard, or a trace, in the browser",
+		Long:      "Open a provisioned Grafana dashboard (overview when none is named), or with --trace a trace in Grafana Explore. Prints the URL when no browser can be opened.",
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: names,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var u string
+			switch {
+			case traceID != "" && len(args) > 0:
+				return fmt.Errorf("give a dashboard or --trace, not both")
+			case traceID != "":
+				id := strings.ToLower(strings.TrimSpace(traceID))
+				if !validTraceID(id) {
+					return fmt.Errorf("--trace %q: want a 32-character hexadecimal trace ID (the X-Trace-Id response header)", traceID)
+				}
+				u = TraceURL(id)
+			default:
+				name := "overview"
+				if len(args) == 1 {
+					name = args[0]
+				}
+				uid, ok := dashboardUIDs()[name]
+				if !ok {
+					return fmt.Errorf("unknown dashboard %q: want one of %s", name, strings.Join(names, ", "))
+				}
+				u = dashboards.URL(stack.GrafanaURL, uid)
+			}
+			openBrowser(cmd.Context(), app, u)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&traceID, "trace", "", "open this trace ID in Grafana Explore")
+	return cmd
+}
+
+// TraceURL is Grafana Explore showing traceID from the Tempo data source.
+func TraceURL(traceID string) string {
+	pane := map[string]any{
+		"a": map[string]any{
+			"datasource": "tempo",
+			"queries": []map[string]any{{
+				"refId":      "A",
+				"datasource": map[string]string{"type": "tempo", "uid": "tempo"},
+				"queryType":  "traceql",
+				"query":      traceID,
+			}},
+			"range": map[string]string{"from": "now-1h", "to": "now"},
+		},
+	}
+	b, _ := json.Marshal(pane)
+	return stack.GrafanaURL + "/explore?schemaVersion=1&orgId=1&panes=" + url.QueryEscape(string(b))
+}
+
+// openBrowser prints u and hands it to the OS's opener when there is one;
+// without one (a server, a container) the printed URL is the answer.
+func openBrowser(ctx context.Context, app *App, u string) {
+	fmt.Fprintln(app.Stdout, u)
+	var name string
+	var args []string
+	switch runtime.GOOS {
+	case "darwin":
+		name = "open"
+	case "windows":
+		name, args = "rundll32", []string{"url.dll,FileProtocolHandler"}
+	default:
+		name = "xdg-open"
+	}
+	if b := app.Getenv("BROWSER"); b != "" {
+		name, args = b, nil
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "(no browser opener found; open the URL above yourself)")
+		return
+	}
+	if err := exec.CommandContext(ctx, path, append(args, u)...).Start(); err != nil {
+		fmt.Fprintf(app.Stderr, "(could not start %s: %v; open the URL above yourself)\n", name, err)
+	}
+}
