@@ -32,6 +32,9 @@ func fakeDocker(t *testing.T, mode string) string {
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+"/usr/bin:/bin")
 	t.Setenv("FAKE_DOCKER_LOG", log)
 	t.Setenv("FAKE_DOCKER_MODE", mode)
+	// shoplab up creates ./logs beside docker-compose.yml: keep it out of
+	// the source tree.
+	t.Chdir(dir)
 	return log
 }
 
