@@ -50,6 +50,7 @@ traces in Tempo, side by side in Grafana.`,
 		NewCmdStatus(app),
 		NewCmdServe(app),
 		NewCmdOpen(app),
+		NewCmdLoad(app),
 	)
 	return root
 }

@@ -1,0 +1,120 @@
+package load
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoplab/shoplab/internal/config"
+	"github.com/shoplab/shoplab/internal/lab"
+)
+
+const scenarioDir = "../../scenarios"
+
+func TestScenarioFilesValidate(t *testing.T) {
+	names, err := List(scenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"checkout", "browse", "flash-sale", "regional-outage", "slow-catalog"} {
+		if !contains(names, want) {
+			t.Errorf("no scenarios/%s.yaml", want)
+		}
+	}
+	for _, name := range names {
+		sc, err := Find(scenarioDir, name)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if sc.Name != name || sc.Description == "" {
+			t.Errorf("%s: name %q, description %q", name, sc.Name, sc.Description)
+		}
+	}
+	if _, err := Find(scenarioDir, "nope"); err == nil || !strings.Contains(err.Error(), "checkout") {
+		t.Errorf("unknown scenario: err = %v, want the list of scenarios", err)
+	}
+}
+
+// labConfig runs every service on a free loopback port with its data and
+// logs in temporary directories (as internal/lab's tests do).
+func labConfig(t *testing.T) config.Config {
+	t.Helper()
+	env := map[string]string{
+		"SHOPLAB_DATA_DIR": filepath.Join(t.TempDir(), "data"),
+		"SHOPLAB_LOG_DIR":  filepath.Join(t.TempDir(), "logs"),
+	}
+	for _, k := range []string{"GATEWAY_HTTP_PORT", "AUTH_HTTP_PORT", "AUTH_GRPC_PORT", "CATALOG_HTTP_PORT", "CATALOG_GRPC_PORT",
+		"ORDERS_HTTP_PORT", "ORDERS_GRPC_PORT", "NOTIFICATION_HTTP_PORT", "SHOPLAB_EMBEDDED_KAFKA_PORT"} {
+		env[k] = "0"
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestScenariosRunAgainstTheShop runs every shipped scenario briefly, at a
+// low rate, against the whole shop in this process: none may produce an
+// unexpected error, and the injected faults must show.
+func TestScenariosRunAgainstTheShop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole shop")
+	}
+	ctx := context.Background()
+	l, err := lab.Start(ctx, lab.Options{Config: labConfig(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Stop(ctx) })
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := lab.WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
+		t.Fatal(err)
+	}
+	var target string
+	for _, e := range l.Endpoints() {
+		if e.Service == lab.Gateway {
+			target = "http://" + e.HTTP
+		}
+	}
+
+	names, err := List(scenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			sc, err := Find(scenarioDir, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := runEngine(t, sc, Options{Target: target, Rate: 15, Duration: 2 * time.Second, NoThink: true, Seed: 3})
+			if res.Total.Requests == 0 || res.Total.Errors != 0 || res.Generator.Saturated {
+				var b strings.Builder
+				res.WriteText(&b, nil)
+				t.Fatalf("%d requests, %d unexpected errors, saturated %v\n%s", res.Total.Requests, res.Total.Errors, res.Generator.Saturated, b.String())
+			}
+			if testing.Verbose() {
+				var b strings.Builder
+				res.WriteText(&b, nil)
+				t.Log(b.String())
+			}
+			for _, e := range res.Endpoints {
+				switch {
+				case name == "regional-outage" && e.Method == "POST" && e.Route == "/api/v1/orders":
+					if (e.Region == "ap-south") != (e.Statuses["503"] > 0) {
+						t.Errorf("%s: orders answered %v; want 503s in ap-south only", e.Region, e.Statuses)
+					}
+				case name == "slow-catalog" && e.Route == "/api/v1/products":
+					if e.Latency.P50 < 300 {
+						t.Errorf("%s: listing products took %.1fms (p50) with catalog delayed by 300ms", e.Region, e.Latency.P50)
+					}
+				}
+			}
+		})
+	}
+}
