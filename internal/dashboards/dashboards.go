@@ -112,6 +112,10 @@ type Annotation struct {
 	Name       string         `json:"name"`
 	BuiltIn    int            `json:"builtIn"`
 	Datasource *DataSourceRef `json:"datasource"`
+	// Expr and TagKeys are a Loki annotation's query and the labels that
+	// become its tags.
+	Expr    string `json:"expr"`
+	TagKeys string `json:"tagKeys"`
 }
 
 // QueryText returns the variable's query: Grafana stores it either as a
