@@ -32,19 +32,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func localEnv(t *testing.T) map[string]string {
-	t.Helper()
-	dir := t.TempDir()
-	env := map[string]string{
-		"SHOPLAB_DATA_DIR": filepath.Join(dir, "data"),
-		"SHOPLAB_LOG_DIR":  filepath.Join(dir, "logs"),
-	}
-	for _, k := range []string{"GATEWAY_HTTP_PORT", "AUTH_HTTP_PORT", "AUTH_GRPC_PORT", "CATALOG_HTTP_PORT", "CATALOG_GRPC_PORT",
-		"ORDERS_HTTP_PORT", "ORDERS_GRPC_PORT", "NOTIFICATION_HTTP_PORT", "SHOPLAB_EMBEDDED_KAFKA_PORT"} {
-		env[k] = "0"
-	}
-	return env
-}
+func localEnv(t *testing.T) map[string]string { return shoptest.LabEnv(t, nil) }
 
 func run(ctx context.Context, env map[string]string, args ...string) (string, string, error) {
 	var out, errOut syncBuffer

@@ -57,6 +57,10 @@ type Config struct {
 	JWTSecret string
 	// TokenTTL is how long a login token stays valid.
 	TokenTTL time.Duration
+	// BcryptCost is the password hashing cost (bcrypt's 4-31; 0 means
+	// bcrypt's default, 10). Each step doubles the CPU a register or login
+	// takes: tests and heavy load runs lower it.
+	BcryptCost int
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration
 }
@@ -124,6 +128,7 @@ func Load(getenv Getenv) (Config, error) {
 		},
 		JWTSecret:       r.str("AUTH_JWT_SECRET", ""),
 		TokenTTL:        r.duration("AUTH_TOKEN_TTL", 24*time.Hour),
+		BcryptCost:      r.integer("AUTH_BCRYPT_COST", 0),
 		ShutdownTimeout: r.duration("SHOPLAB_SHUTDOWN_TIMEOUT", 15*time.Second),
 	}
 	c.Auth.Addr = r.str("AUTH_ADDR", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Auth.GRPCPort)))
@@ -137,6 +142,9 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		r.errs = append(r.errs, errors.New("AUTH_JWT_SECRET: must be at least 32 characters"))
+	}
+	if c.BcryptCost != 0 && (c.BcryptCost < 4 || c.BcryptCost > 31) {
+		r.errs = append(r.errs, fmt.Errorf("AUTH_BCRYPT_COST=%d: want 4-31", c.BcryptCost))
 	}
 	if c.TokenTTL <= 0 {
 		r.errs = append(r.errs, errors.New("AUTH_TOKEN_TTL: must be positive"))
@@ -180,6 +188,19 @@ func (r *reader) port(key string, def int) int {
 		return def
 	}
 	return p
+}
+
+func (r *reader) integer(key string, def int) int {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a whole number", key, v))
+		return def
+	}
+	return n
 }
 
 func (r *reader) duration(key string, def time.Duration) time.Duration {

@@ -90,7 +90,7 @@ func Build(ctx context.Context, name string, d Deps) (*Component, error) {
 		}
 		svc, err := auth.New(ctx, auth.Options{
 			DBPath: dbPath, Telemetry: d.Telemetry, Publisher: pub,
-			JWTSecret: d.Config.JWTSecret, TokenTTL: d.Config.TokenTTL,
+			JWTSecret: d.Config.JWTSecret, TokenTTL: d.Config.TokenTTL, BcryptCost: d.Config.BcryptCost,
 		})
 		if err != nil {
 			return nil, errors.Join(err, pub.Close())

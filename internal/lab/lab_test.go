@@ -19,23 +19,7 @@ import (
 // testConfig runs every service on a free loopback port with its data and
 // logs in temporary directories.
 func testConfig(t *testing.T, extra map[string]string) config.Config {
-	t.Helper()
-	env := map[string]string{
-		"SHOPLAB_DATA_DIR": filepath.Join(t.TempDir(), "data"),
-		"SHOPLAB_LOG_DIR":  filepath.Join(t.TempDir(), "logs"),
-	}
-	for _, k := range []string{"GATEWAY_HTTP_PORT", "AUTH_HTTP_PORT", "AUTH_GRPC_PORT", "CATALOG_HTTP_PORT", "CATALOG_GRPC_PORT",
-		"ORDERS_HTTP_PORT", "ORDERS_GRPC_PORT", "NOTIFICATION_HTTP_PORT", "SHOPLAB_EMBEDDED_KAFKA_PORT"} {
-		env[k] = "0"
-	}
-	for k, v := range extra {
-		env[k] = v
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return shoptest.LabConfig(t, extra)
 }
 
 func startLab(t *testing.T, o Options) *Lab {

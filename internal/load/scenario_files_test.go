@@ -2,13 +2,13 @@ package load
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/shoptest"
 )
 
 const scenarioDir = "../../scenarios"
@@ -38,24 +38,8 @@ func TestScenarioFilesValidate(t *testing.T) {
 	}
 }
 
-// labConfig runs every service on a free loopback port with its data and
-// logs in temporary directories (as internal/lab's tests do).
-func labConfig(t *testing.T) config.Config {
-	t.Helper()
-	env := map[string]string{
-		"SHOPLAB_DATA_DIR": filepath.Join(t.TempDir(), "data"),
-		"SHOPLAB_LOG_DIR":  filepath.Join(t.TempDir(), "logs"),
-	}
-	for _, k := range []string{"GATEWAY_HTTP_PORT", "AUTH_HTTP_PORT", "AUTH_GRPC_PORT", "CATALOG_HTTP_PORT", "CATALOG_GRPC_PORT",
-		"ORDERS_HTTP_PORT", "ORDERS_GRPC_PORT", "NOTIFICATION_HTTP_PORT", "SHOPLAB_EMBEDDED_KAFKA_PORT"} {
-		env[k] = "0"
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
+// labConfig runs the shop on free loopback ports (shoptest.LabConfig).
+func labConfig(t *testing.T) config.Config { return shoptest.LabConfig(t, nil) }
 
 // TestScenariosRunAgainstTheShop runs every shipped scenario briefly, at a
 // low rate, against the whole shop in this process: none may produce an
