@@ -38,3 +38,33 @@ proto: tools ## Regenerate the gRPC code from proto/ (needs protoc: apt install 
 		--go_out=proto --go_opt=paths=source_relative \
 		--go-grpc_out=proto --go-grpc_opt=paths=source_relative \
 		proto/shop/v1/*.proto
+
+# ---- Development helpers (docs/article.md, "Set up tools") -------------------
+AIR_VERSION := v1.67.4
+SERVICES := gateway auth catalog orders notification
+
+.PHONY: dev dev-tools diagram
+
+dev-tools: ## Install air (hot reload) into .bin/, and say whether direnv is there
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/air-verse/air@$(AIR_VERSION)
+	@command -v direnv >/dev/null 2>&1 || echo "direnv is not installed: see docs/article.md (apt/brew/winget install direnv)"
+
+dev: ## Hot reload with air: the whole shop, or one service with SERVICE=catalog
+	@air=$$(command -v air 2>/dev/null || echo "$(CURDIR)/$(BIN)/air"); \
+	if [ ! -x "$$air" ]; then echo "air is not installed: run 'make dev-tools'"; exit 1; fi; \
+	if [ -z "$(SERVICE)" ]; then exec "$$air" -c .air.toml; fi; \
+	case " $(SERVICES) " in \
+		*" $(SERVICE) "*) exec "$$air" -c .air/$(SERVICE).toml ;; \
+		*) echo "SERVICE must be one of: $(SERVICES)"; exit 2 ;; \
+	esac
+
+# The SVG carries the SHA-256 of the .dot it was rendered from; a test in
+# docs/ compares it, so a stale diagram fails `make test`.
+diagram: ## Render docs/architecture.svg from docs/architecture.dot (needs Graphviz)
+	@command -v dot >/dev/null 2>&1 || { echo "Graphviz is not installed: apt install graphviz (brew install graphviz)"; exit 1; }
+	dot -Tsvg docs/architecture.dot -o docs/architecture.svg.tmp
+	@sum=$$(sha256sum docs/architecture.dot 2>/dev/null || shasum -a 256 docs/architecture.dot); \
+	awk -v c="<!-- source-sha256: $${sum%% *} -->" 'NR == 1 { print; print c; next } { print }' \
+		docs/architecture.svg.tmp > docs/architecture.svg
+	@rm -f docs/architecture.svg.tmp
+	@echo "docs/architecture.svg rendered from docs/architecture.dot"
