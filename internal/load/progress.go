@@ -4,9 +4,13 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// Progress is a snapshot of a running load test.
+// Progress is a snapshot of a running load test. Its numbers come from the
+// same stats the final Result is built from: there is one measurement
+// path.
 type Progress struct {
 	Elapsed time.Duration
 	// TargetRate is the schedule's journeys per second now; JourneyRate
@@ -25,6 +29,41 @@ type Progress struct {
 	P99 time.Duration
 	// Draining is set once the last arrival has started.
 	Draining bool
+	// Generator is the generator's own health so far, judged by the same
+	// rules as the final result: Saturated and its Reasons.
+	Generator Generator
+	// Regions has one entry per region of the run, in Engine.Regions order.
+	Regions []RegionProgress
+	// Endpoints has one entry per endpoint the scenario calls, in
+	// Endpoints() order.
+	Endpoints []EndpointProgress
+}
+
+// RegionProgress is one region's traffic so far.
+type RegionProgress struct {
+	Region   string
+	Requests int64
+	Errors   int64
+	// RequestRate is requests answered per second since the last snapshot.
+	RequestRate float64
+}
+
+// EndpointProgress is one endpoint's traffic so far, over every region.
+type EndpointProgress struct {
+	Method, Route string
+	Requests      int64
+	Errors        int64
+	RequestRate   float64
+	// P99 is over the endpoint's requests so far, from their intended start.
+	P99 time.Duration
+}
+
+// progressState is what the reporter keeps between snapshots.
+type progressState struct {
+	merged       *hdr.Histogram
+	perEndpoint  map[int]*hdr.Histogram
+	lastRegion   []int64
+	lastEndpoint map[int]int64
 }
 
 // reportProgress calls o.Progress periodically until the returned stop
@@ -40,7 +79,12 @@ func (e *Engine) reportProgress(ctx context.Context) (stop func()) {
 		defer wg.Done()
 		t := time.NewTicker(e.o.ProgressEvery)
 		defer t.Stop()
-		merged := newHistogram()
+		ps := &progressState{
+			merged:       newHistogram(),
+			perEndpoint:  map[int]*hdr.Histogram{},
+			lastRegion:   make([]int64, len(e.regions)),
+			lastEndpoint: map[int]int64{},
+		}
 		var lastStarted, lastRequests int64
 		last := time.Duration(0)
 		for {
@@ -67,12 +111,13 @@ func (e *Engine) reportProgress(ctx context.Context) (stop func()) {
 				Requests:    requests,
 				Errors:      st.errors.Load(),
 				Draining:    now >= e.pacer.Duration(),
+				Generator:   e.generator(),
 			}
 			if p.Draining {
 				p.TargetRate = 0
 			}
-			st.mergedLatency(merged)
-			p.P99 = time.Duration(merged.ValueAtQuantile(99)) * time.Microsecond
+			e.breakdown(&p, ps, span)
+			p.P99 = time.Duration(ps.merged.ValueAtQuantile(99)) * time.Microsecond
 			lastStarted, lastRequests, last = started, requests, now
 			e.o.Progress(p)
 		}
@@ -81,4 +126,54 @@ func (e *Engine) reportProgress(ctx context.Context) (stop func()) {
 		close(quit)
 		wg.Wait()
 	}
+}
+
+// breakdown fills p's per-region and per-endpoint numbers from the cells,
+// and ps.merged with every request's latency.
+func (e *Engine) breakdown(p *Progress, ps *progressState, span float64) {
+	st := e.stats
+	nr := len(st.regions)
+	regions := make([]RegionProgress, nr)
+	for r, name := range st.regions {
+		regions[r].Region = name
+	}
+	ps.merged.Reset()
+	for ep := range endpoints {
+		var ept EndpointProgress
+		used := false
+		for r := range nr {
+			c := st.cells[ep*nr+r]
+			if c == nil {
+				continue
+			}
+			if !used {
+				used = true
+				if ps.perEndpoint[ep] == nil {
+					ps.perEndpoint[ep] = newHistogram()
+				}
+				ps.perEndpoint[ep].Reset()
+			}
+			c.mu.Lock()
+			ps.perEndpoint[ep].Merge(c.latency)
+			ept.Requests += c.requests
+			ept.Errors += c.errors
+			regions[r].Requests += c.requests
+			regions[r].Errors += c.errors
+			c.mu.Unlock()
+		}
+		if !used {
+			continue
+		}
+		ps.merged.Merge(ps.perEndpoint[ep])
+		ept.Method, ept.Route = endpoints[ep].Method, endpoints[ep].Route
+		ept.RequestRate = float64(ept.Requests-ps.lastEndpoint[ep]) / span
+		ept.P99 = time.Duration(ps.perEndpoint[ep].ValueAtQuantile(99)) * time.Microsecond
+		ps.lastEndpoint[ep] = ept.Requests
+		p.Endpoints = append(p.Endpoints, ept)
+	}
+	for r := range regions {
+		regions[r].RequestRate = float64(regions[r].Requests-ps.lastRegion[r]) / span
+		ps.lastRegion[r] = regions[r].Requests
+	}
+	p.Regions = regions
 }

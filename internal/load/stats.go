@@ -168,18 +168,6 @@ func (st *stats) noteLag(lag, maxLag time.Duration) {
 	}
 }
 
-// mergedLatency merges every cell's latency histogram into into.
-func (st *stats) mergedLatency(into *hdr.Histogram) {
-	into.Reset()
-	for _, c := range st.cells {
-		if c != nil {
-			c.mu.Lock()
-			into.Merge(c.latency)
-			c.mu.Unlock()
-		}
-	}
-}
-
 // storeMax raises a to v unless it is already higher.
 func storeMax(a *atomic.Int64, v int64) {
 	for {
