@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/shoplab/shoplab/internal/compose"
+	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/load"
+	"github.com/shoplab/shoplab/internal/stack"
+	"github.com/shoplab/shoplab/internal/tui"
+)
+
+// wantsTUI reports whether shoplab without arguments should open the TUI:
+// a person is at a terminal (standard input and output both are one, and
+// it is not a dumb one). Otherwise it prints the help.
+func wantsTUI(app *App) bool {
+	in, ok := app.Stdin.(*os.File)
+	if !ok {
+		return false
+	}
+	out, ok := app.Stdout.(*os.File)
+	if !ok {
+		return false
+	}
+	if app.Getenv != nil && app.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(out.Fd()))
+}
+
+// runTUI runs the terminal UI until the user quits.
+func runTUI(ctx context.Context, app *App) error {
+	d, err := tuiDeps(app)
+	if err != nil {
+		return err
+	}
+	return tui.Run(ctx, d, app.Stdin, app.Stdout)
+}
+
+// tuiDeps connects the TUI to the lab this configuration describes, to
+// Docker, to the load engine and to the browser.
+func tuiDeps(app *App) (tui.Deps, error) {
+	s, err := loadSettings(app.Getenv)
+	if err != nil {
+		return tui.Deps{}, err
+	}
+	endpoints := lab.Endpoints(s.cfg)
+	d := tui.Deps{
+		Services:     endpoints,
+		Containers:   composeLister(app),
+		ScenariosDir: "scenarios",
+		RunLoad:      annotatedLoad(app),
+		Open:         browserOpener(app),
+		GrafanaUp:    grafanaUp,
+		GrafanaURL:   stack.GrafanaURL,
+		TraceURL:     TraceURL,
+	}
+	if len(s.cfg.KafkaBrokers) > 0 {
+		for _, b := range s.cfg.KafkaBrokers {
+			d.Brokers = append(d.Brokers, tui.Broker{Name: "kafka", Addr: b})
+		}
+	} else {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(s.cfg.EmbeddedKafkaPort))
+		d.Brokers = []tui.Broker{{Name: "kafka (embedded)", Addr: addr, Embedded: true}}
+	}
+	d.Target = strings.TrimSuffix(app.Getenv("SHOPLAB_TARGET"), "/")
+	if d.Target == "" {
+		for _, e := range endpoints {
+			if e.Service == lab.Gateway {
+				d.Target = "http://" + e.HTTP
+			}
+		}
+	}
+	if exe, err := app.Executable(); err == nil {
+		d.Lab = tui.ExecRunner{Path: exe}
+	}
+	return d, nil
+}
+
+// composeLister lists the stack's containers. The Compose client is made
+// once it can be: making one asks Docker for its version twice.
+func composeLister(app *App) func(context.Context) ([]compose.Container, error) {
+	var mu sync.Mutex
+	var c *compose.Compose
+	return func(ctx context.Context) ([]compose.Container, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if c == nil {
+			var err error
+			if c, err = compose.New(ctx, composeFile(app.Getenv), io.Discard); err != nil {
+				return nil, err
+			}
+		}
+		return c.PS(ctx)
+	}
+}
+
+// annotatedLoad is the load engine, marking the run's start and end in
+// Loki when it answers, as `shoplab load` does. The TUI has no place to
+// print an annotation that failed: it is skipped.
+func annotatedLoad(app *App) tui.LoadFunc {
+	return func(ctx context.Context, sc *load.Scenario, o load.Options) (*load.Result, error) {
+		e, err := load.New(sc, o)
+		if err != nil {
+			return nil, err
+		}
+		loki := &load.Annotator{URL: cmpOrString(app.Getenv("LOKI_URL"), stack.LokiURL)}
+		annotate := loki.Ready(ctx, 500*time.Millisecond) == nil
+		labels := load.AnnotationLabels(sc.Name)
+		if annotate {
+			_ = loki.Push(ctx, labels, time.Now(), e.StartLine(o.Target))
+		}
+		res, err := e.Run(ctx)
+		if err == nil && annotate {
+			_ = loki.Push(context.WithoutCancel(ctx), labels, time.Now(), load.EndLine(res))
+		}
+		return res, err
+	}
+}
+
+// browserOpener opens a URL the way `shoplab open` does, but quietly: the
+// opener's output would garble the TUI, and an opener that fails at once
+// (no desktop) is reported so that the TUI shows the URL instead.
+func browserOpener(app *App) func(context.Context, string) error {
+	return func(ctx context.Context, u string) error {
+		var name string
+		var args []string
+		switch runtime.GOOS {
+		case "darwin":
+			name = "open"
+		case "windows":
+			name, args = "rundll32", []string{"url.dll,FileProtocolHandler"}
+		default:
+			name = "xdg-open"
+			if app.Getenv("DISPLAY") == "" && app.Getenv("WAYLAND_DISPLAY") == "" && app.Getenv("BROWSER") == "" {
+				// xdg-open would fall back to a text browser in this
+				// very terminal.
+				return errors.New("no graphical display")
+			}
+		}
+		if b := app.Getenv("BROWSER"); b != "" {
+			name, args = b, nil
+		}
+		path, err := exec.LookPath(name)
+		if err != nil {
+			return fmt.Errorf("no browser opener: %w", err)
+		}
+		// Not tied to ctx: the browser outlives the TUI.
+		cmd := exec.Command(path, append(args, u)...)
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case err := <-exited:
+			return err
+		case <-time.After(3 * time.Second):
+			return nil // still starting a browser: it works
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

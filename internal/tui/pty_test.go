@@ -1,0 +1,165 @@
+package tui_test
+
+import (
+	"context"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/vt"
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
+	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/tui"
+)
+
+// terminal is the other end of a pseudo-terminal: a terminal emulator
+// that keeps the screen the program draws, and a keyboard.
+type terminal struct {
+	t    *testing.T
+	ptmx io.Writer
+	emu  *vt.SafeEmulator
+}
+
+func (term *terminal) screen() string { return ansi.Strip(term.emu.Render()) }
+
+func (term *terminal) keys(ks ...string) {
+	term.t.Helper()
+	for _, k := range ks {
+		if _, err := io.WriteString(term.ptmx, k); err != nil {
+			term.t.Fatal(err)
+		}
+	}
+}
+
+// waitFor waits until the screen matches re, and returns the match.
+func (term *terminal) waitFor(what string, re *regexp.Regexp, timeout time.Duration) []string {
+	term.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if m := re.FindStringSubmatch(term.screen()); m != nil {
+			return m
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("timed out waiting for %s; the screen:\n%s", what, term.screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestTUIInAPseudoTerminal runs the real program in a real pseudo-terminal
+// against the shop running in this process: it opens, shows the services
+// healthy, starts a short browse load, counts its requests, and quits
+// (stopping the load first), leaving the terminal as it found it.
+func TestTUIInAPseudoTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the shop")
+	}
+	ctx := context.Background()
+	l, err := lab.Start(ctx, lab.Options{Config: shoptest.LabConfig(t, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Stop(context.Background()) })
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := lab.WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
+		t.Fatal(err)
+	}
+	var target string
+	for _, e := range l.Endpoints() {
+		if e.Service == lab.Gateway {
+			target = "http://" + e.HTTP
+		}
+	}
+
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Cols: 80, Rows: 24}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu := vt.NewSafeEmulator(80, 24)
+	go io.Copy(emu, ptmx) // what the program draws
+	go io.Copy(ptmx, emu) // the terminal's answers to its queries
+	term := &terminal{t: t, ptmx: ptmx, emu: emu}
+
+	deps := tui.Deps{
+		Services:     l.Endpoints(),
+		Brokers:      []tui.Broker{{Name: "kafka (embedded)", Addr: l.Brokers()[0], Embedded: true}},
+		ScenariosDir: "../../scenarios",
+		Target:       target,
+		PollEvery:    250 * time.Millisecond,
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- tui.Run(ctx, deps, tty, tty, tea.WithEnvironment([]string{"TERM=xterm-256color"}))
+	}()
+
+	term.waitFor("every service healthy", regexp.MustCompile(`lab up \(local\)`), 15*time.Second)
+	scr := term.screen()
+	for _, e := range l.Endpoints() {
+		if !regexp.MustCompile(e.Service + `\s+● healthy`).MatchString(scr) {
+			t.Errorf("%s is not shown healthy:\n%s", e.Service, scr)
+		}
+	}
+
+	// The Load screen: browse is the first scenario. Duration: three
+	// steps down from its 60s, to 15s.
+	term.keys("2")
+	term.waitFor("the load form", regexp.MustCompile(`Scenario\s+◂ browse ▸`), 5*time.Second)
+	term.keys("\x1b[B", "\x1b[B", "\x1b[D", "\x1b[D", "\x1b[D")
+	term.waitFor("a 15s duration", regexp.MustCompile(`Duration\s+◂ 15s ▸`), 5*time.Second)
+	started := time.Now()
+	term.keys("s")
+	m := term.waitFor("requests counted", regexp.MustCompile(`requests ([1-9][0-9]*) · errors`), 15*time.Second)
+	if n, _ := strconv.Atoi(m[1]); n < 1 {
+		t.Fatalf("requests %s", m[1])
+	}
+	term.waitFor("the request-rate chart", regexp.MustCompile(`requests/s\s+[▁▂▃▄▅▆▇█]`), 10*time.Second)
+
+	// Quitting while the load runs stops it first: Run returns long
+	// before the 15 seconds are over.
+	term.keys("q")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the TUI did not quit; the screen:\n%s", term.screen())
+	}
+	if took := time.Since(started); took >= 15*time.Second {
+		t.Errorf("quitting waited for the whole run (%s) instead of stopping it", took)
+	}
+
+	after, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Lflag != before.Lflag || after.Iflag != before.Iflag || after.Oflag != before.Oflag {
+		t.Errorf("terminal modes not restored: lflag %#x→%#x iflag %#x→%#x oflag %#x→%#x",
+			before.Lflag, after.Lflag, before.Iflag, after.Iflag, before.Oflag, after.Oflag)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for emu.IsAltScreen() || !strings.Contains(term.screen(), "The lab is still running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("after quitting: alternate screen %v; the screen:\n%s", emu.IsAltScreen(), term.screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

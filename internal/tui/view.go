@@ -1,0 +1,165 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Smallest screen the layout is made for; below it the TUI says so.
+const (
+	minWidth  = 60
+	minHeight = 16
+)
+
+// maxNoticeLines bounds the message above the footer (a long URL wraps).
+const maxNoticeLines = 8
+
+// View draws the whole screen in the alternate screen, with the mouse on.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "ShopLab"
+	return v
+}
+
+// render is the screen as text: exactly height lines, none wider than
+// width.
+func (m Model) render() string {
+	w, h := m.width, m.height
+	if w < minWidth || h < minHeight {
+		msg := fmt.Sprintf("ShopLab needs a terminal of at least %d×%d (this one is %d×%d). q quits.", minWidth, minHeight, w, h)
+		return strings.Join(fit(wrap(msg, w), h, w), "\n")
+	}
+	header := m.viewHeader(w)
+	footer := indent(strings.Split(m.help.View(m.helpFor()), "\n"))
+	note := m.viewNotice(w)
+	bodyH := h - len(header) - len(footer) - len(note)
+	var body []string
+	switch m.tab {
+	case tabStack:
+		body = m.viewStack(w, bodyH)
+	case tabLoad:
+		body = m.viewLoad(w, bodyH)
+	case tabTraces:
+		body = m.viewTraces(w, bodyH)
+	default:
+		body = m.viewDashboards(w, bodyH)
+	}
+	lines := append(append(append(header, fit(body, bodyH, w)...), note...), footer...)
+	return strings.Join(fit(lines, h, w), "\n")
+}
+
+// tabSpans are the columns each tab's label covers on the first line,
+// for mouse clicks; viewHeader draws them there.
+func tabSpans() [][2]int {
+	x := len(" ShopLab  ")
+	spans := make([][2]int, numTabs)
+	for t := range numTabs {
+		n := len(fmt.Sprintf("[%d %s]", t+1, t))
+		spans[t] = [2]int{x, x + n}
+		x += n
+	}
+	return spans
+}
+
+func (m Model) viewHeader(w int) []string {
+	s := styles()
+	var b strings.Builder
+	b.WriteString(" " + s.title.Render("ShopLab") + "  ")
+	for t := range numTabs {
+		label := fmt.Sprintf("%d %s", t+1, t)
+		if t == m.tab {
+			b.WriteString(s.activeTab.Render("[" + label + "]"))
+		} else {
+			b.WriteString(s.tab.Render(" " + label + " "))
+		}
+	}
+	left := b.String()
+	right := ansi.Truncate(m.labStatus(), w-ansi.StringWidth(left)-2, "…") + " "
+	line := left + strings.Repeat(" ", max(w-ansi.StringWidth(left)-ansi.StringWidth(right), 0)) + right
+	return []string{line, s.dim.Render(strings.Repeat("─", w))}
+}
+
+// labStatus is the header's summary of the lab and the load.
+func (m Model) labStatus() string {
+	s := styles()
+	var parts []string
+	switch n, all := m.servicesUp(), len(m.services); {
+	case m.op.running:
+		parts = append(parts, m.spin.View()+" "+m.op.verb+" the lab…")
+	case !m.polled:
+		parts = append(parts, s.dim.Render("◌ checking the lab…"))
+	case all > 0 && n == all:
+		mode := "local"
+		if m.containersRunning() {
+			mode = "Docker"
+		}
+		parts = append(parts, s.ok.Render("●")+" lab up ("+mode+")")
+	case n == 0:
+		parts = append(parts, s.bad.Render("○")+" lab down")
+	default:
+		parts = append(parts, s.warn.Render("◐")+fmt.Sprintf(" lab %d/%d up", n, all))
+	}
+	if m.run.active() {
+		parts = append(parts, s.accent.Render("▶")+" load")
+	}
+	return strings.Join(parts, "  ")
+}
+
+func (m Model) viewNotice(w int) []string {
+	if m.notice == nil {
+		return nil
+	}
+	s := styles()
+	st := s.accent
+	if m.notice.bad {
+		st = s.warn
+	}
+	lines := wrap(m.notice.text, w-2)
+	if m.notice.url != "" {
+		lines = append(lines, strings.Split(ansi.Hardwrap(m.notice.url, w-2, false), "\n")...)
+	}
+	if len(lines) > maxNoticeLines {
+		lines = append(lines[:maxNoticeLines-1], "… (y copies the whole link; it is also printed when you quit)")
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = " " + st.Render(l)
+	}
+	return out
+}
+
+// wrap breaks text into lines of at most w cells, at spaces where it can.
+func wrap(text string, w int) []string {
+	return strings.Split(ansi.Wrap(text, max(w, 1), " "), "\n")
+}
+
+// fit makes lines exactly n lines of at most w cells.
+func fit(lines []string, n, w int) []string {
+	out := make([]string, n)
+	for i := range min(n, len(lines)) {
+		out[i] = ansi.Truncate(lines[i], w, "…")
+	}
+	return out
+}
+
+// cell pads or truncates s to exactly w cells.
+func cell(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	s = ansi.Truncate(s, w, "…")
+	return s + strings.Repeat(" ", w-ansi.StringWidth(s))
+}
+
+// cursor marks the selected row of a list.
+func cursor(selected bool) string {
+	if selected {
+		return styles().accent.Render("›") + " "
+	}
+	return "  "
+}
