@@ -1,0 +1,172 @@
+package doctor
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/textproto"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/shoplab/shoplab/internal/config"
+	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/shoptest"
+)
+
+// shop is the whole ShopEase shop running in this test on free ports: its
+// spans go over OTLP/gRPC to a receiver and its e-mails over SMTP to an
+// in-test server, the stand-ins' sources for Tempo and Mailpit.
+type shop struct {
+	cfg   config.Config
+	lab   *lab.Lab
+	spans *shoptest.OTLPReceiver
+	smtp  *smtpServer
+}
+
+// testConfig runs every service on a free loopback port with its data and
+// logs in temporary directories (as in internal/lab's tests).
+func testConfig(t *testing.T, extra map[string]string) config.Config {
+	t.Helper()
+	env := map[string]string{
+		"SHOPLAB_DATA_DIR": filepath.Join(t.TempDir(), "data"),
+		"SHOPLAB_LOG_DIR":  filepath.Join(t.TempDir(), "logs"),
+	}
+	for _, k := range []string{"GATEWAY_HTTP_PORT", "AUTH_HTTP_PORT", "AUTH_GRPC_PORT", "CATALOG_HTTP_PORT", "CATALOG_GRPC_PORT",
+		"ORDERS_HTTP_PORT", "ORDERS_GRPC_PORT", "NOTIFICATION_HTTP_PORT", "SHOPLAB_EMBEDDED_KAFKA_PORT"} {
+		env[k] = "0"
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// startShop starts the shop; with smtp it sends e-mails to an in-test SMTP
+// server, else it only logs them (as local mode does by default).
+func startShop(t *testing.T, withSMTP bool) *shop {
+	t.Helper()
+	ctx := context.Background()
+	s := &shop{spans: shoptest.StartOTLPReceiver(t)}
+	extra := map[string]string{}
+	if withSMTP {
+		s.smtp = startSMTP(t)
+		host, port, _ := net.SplitHostPort(s.smtp.addr())
+		extra["SMTP_HOST"], extra["SMTP_PORT"] = host, port
+	}
+	s.cfg = testConfig(t, extra)
+	// The services export over real OTLP/gRPC, batched as in production
+	// but flushed every 50 ms instead of every 5 s.
+	exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpointURL(s.spans.Endpoint()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bsp := sdktrace.NewBatchSpanProcessor(exp, sdktrace.WithBatchTimeout(50*time.Millisecond))
+	l, err := lab.Start(ctx, lab.Options{Config: s.cfg, SpanProcessors: []sdktrace.SpanProcessor{bsp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Stop(ctx) })
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := lab.WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
+		t.Fatal(err)
+	}
+	s.lab = l
+	return s
+}
+
+func (s *shop) endpoint(service string) lab.Endpoint { return endpoint(s.lab.Endpoints(), service) }
+
+// smtpServer speaks just enough SMTP for net/smtp and keeps every message,
+// like Mailpit's SMTP side (compare services/notification's test server).
+type smtpServer struct {
+	l    net.Listener
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	msgs [][]byte
+}
+
+func startSMTP(t *testing.T) *smtpServer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &smtpServer{l: l}
+	s.wg.Add(1)
+	go s.serve()
+	t.Cleanup(func() {
+		l.Close()
+		s.wg.Wait()
+	})
+	return s
+}
+
+func (s *smtpServer) addr() string { return s.l.Addr().String() }
+
+func (s *smtpServer) messages() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.msgs...)
+}
+
+func (s *smtpServer) serve() {
+	defer s.wg.Done()
+	for {
+		c, err := s.l.Accept()
+		if err != nil {
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.session(c)
+		}()
+	}
+}
+
+func (s *smtpServer) session(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	tp := textproto.NewConn(c)
+	reply := func(code int, text string) { tp.PrintfLine("%d %s", code, text) }
+	reply(220, "stand-in smtp ready")
+	for {
+		line, err := tp.ReadLine()
+		if err != nil {
+			return
+		}
+		verb, _, _ := strings.Cut(line, " ")
+		switch strings.ToUpper(verb) {
+		case "EHLO", "HELO", "MAIL", "RCPT", "RSET", "NOOP":
+			reply(250, "ok")
+		case "DATA":
+			reply(354, "end data with <CR><LF>.<CR><LF>")
+			data, err := tp.ReadDotBytes()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.msgs = append(s.msgs, bytes.Clone(data))
+			n := len(s.msgs)
+			s.mu.Unlock()
+			reply(250, "queued as "+strconv.Itoa(n))
+		case "QUIT":
+			reply(221, "bye")
+			return
+		default:
+			reply(502, "command not implemented")
+		}
+	}
+}
