@@ -37,7 +37,11 @@ func NewCmdRoot(app *App) *cobra.Command {
 		Short: "An observability lab: the ShopEase shop with metrics, logs and traces",
 		Long: `ShopLab runs ShopEase, a small e-commerce shop built as Go microservices,
 with its whole observability pipeline: Prometheus metrics, logs in Loki and
-traces in Tempo, side by side in Grafana.`,
+traces in Tempo, side by side in Grafana.
+
+Run alone in a terminal, shoplab opens an interactive view of the whole lab:
+its services and containers, load scenarios with live charts, the slowest
+traces and the dashboards.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -51,7 +55,17 @@ traces in Tempo, side by side in Grafana.`,
 		NewCmdServe(app),
 		NewCmdOpen(app),
 		NewCmdLoad(app),
+		NewCmdDoctor(app),
 	)
+	// Alone in a terminal, shoplab opens the TUI over the whole lab;
+	// without one (a pipe, CI) it prints its help.
+	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		if wantsTUI(app) {
+			return runTUI(cmd.Context(), app)
+		}
+		return cmd.Help()
+	}
+	root.Args = cobra.NoArgs
 	return root
 }
 
