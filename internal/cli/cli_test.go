@@ -1,41 +1,21 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shoplab/shoplab/internal/shoptest"
 )
 
-// syncBuffer is a bytes.Buffer safe to read while a command writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func localEnv(t *testing.T) map[string]string { return shoptest.LabEnv(t, nil) }
 
 func run(ctx context.Context, env map[string]string, args ...string) (string, string, error) {
-	var out, errOut syncBuffer
+	var out, errOut shoptest.SyncBuffer
 	err := Run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
@@ -85,7 +65,7 @@ func TestUpLocalStopsGracefully(t *testing.T) {
 	env := localEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut shoptest.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, []string{"up", "--local"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)

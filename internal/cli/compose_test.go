@@ -114,7 +114,7 @@ func TestUpComposeStartsStackThenServices(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut shoptest.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, []string{"up"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
@@ -175,7 +175,7 @@ func TestDownVolumesAsksFirst(t *testing.T) {
 		t.Run(strings.Join(tt.args, " ")+" answer="+strings.TrimSpace(tt.answer), func(t *testing.T) {
 			log := fakeDocker(t, "ok")
 			env := localEnv(t)
-			var out, errOut syncBuffer
+			var out, errOut shoptest.SyncBuffer
 			err := Run(context.Background(), tt.args, func(k string) string { return env[k] }, strings.NewReader(tt.answer), &out, &errOut)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v\n%s", err, tt.wantErr, out.String())

@@ -3,19 +3,20 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/labtest"
+	"github.com/shoplab/shoplab/internal/shoptest"
 )
 
 // doctorCmd runs `shoplab doctor args...` built directly, as the lead
 // registers it under the root command.
 func doctorCmd(ctx context.Context, env map[string]string, args ...string) (string, error) {
-	var out, errOut syncBuffer
+	var out, errOut shoptest.SyncBuffer
 	app := &App{Getenv: func(k string) string { return env[k] }, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}
 	cmd := NewCmdDoctor(app)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
@@ -30,22 +31,8 @@ func doctorCmd(ctx context.Context, env map[string]string, args ...string) (stri
 // the environment that points shoplab at it.
 func startLocalLab(t *testing.T) map[string]string {
 	t.Helper()
-	env := localEnv(t)
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	l, err := lab.Start(ctx, lab.Options{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Stop(ctx) })
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := lab.WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
-		t.Fatal(err)
-	}
+	shop := labtest.Start(t, nil)
+	l, env := shop.Lab, maps.Clone(shop.Env)
 	port := func(addr string) string {
 		_, p, _ := net.SplitHostPort(addr)
 		return p

@@ -100,8 +100,21 @@ func TraceURL(traceID string) string {
 // without one (a server, a container) the printed URL is the answer.
 func openBrowser(ctx context.Context, app *App, u string) {
 	fmt.Fprintln(app.Stdout, u)
+	path, args, err := browserCommand(app.Getenv)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "(no browser opener found; open the URL above yourself)")
+		return
+	}
+	if err := exec.CommandContext(ctx, path, append(args, u)...).Start(); err != nil {
+		fmt.Fprintf(app.Stderr, "(could not start %s: %v; open the URL above yourself)\n", path, err)
+	}
+}
+
+// browserCommand finds the OS's URL opener: $BROWSER when set, otherwise
+// open (macOS), rundll32's FileProtocolHandler (Windows) or xdg-open. The
+// URL goes after args. The error says that the opener is not installed.
+func browserCommand(getenv func(string) string) (path string, args []string, err error) {
 	var name string
-	var args []string
 	switch runtime.GOOS {
 	case "darwin":
 		name = "open"
@@ -110,15 +123,12 @@ func openBrowser(ctx context.Context, app *App, u string) {
 	default:
 		name = "xdg-open"
 	}
-	if b := app.Getenv("BROWSER"); b != "" {
+	if b := getenv("BROWSER"); b != "" {
 		name, args = b, nil
 	}
-	path, err := exec.LookPath(name)
+	path, err = exec.LookPath(name)
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "(no browser opener found; open the URL above yourself)")
-		return
+		return "", nil, err
 	}
-	if err := exec.CommandContext(ctx, path, append(args, u)...).Start(); err != nil {
-		fmt.Fprintf(app.Stderr, "(could not start %s: %v; open the URL above yourself)\n", name, err)
-	}
+	return path, args, nil
 }

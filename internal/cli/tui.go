@@ -136,25 +136,13 @@ func annotatedLoad(app *App) tui.LoadFunc {
 // (no desktop) is reported so that the TUI shows the URL instead.
 func browserOpener(app *App) func(context.Context, string) error {
 	return func(ctx context.Context, u string) error {
-		var name string
-		var args []string
-		switch runtime.GOOS {
-		case "darwin":
-			name = "open"
-		case "windows":
-			name, args = "rundll32", []string{"url.dll,FileProtocolHandler"}
-		default:
-			name = "xdg-open"
-			if app.Getenv("DISPLAY") == "" && app.Getenv("WAYLAND_DISPLAY") == "" && app.Getenv("BROWSER") == "" {
-				// xdg-open would fall back to a text browser in this
-				// very terminal.
-				return errors.New("no graphical display")
-			}
+		if runtime.GOOS != "darwin" && runtime.GOOS != "windows" &&
+			app.Getenv("DISPLAY") == "" && app.Getenv("WAYLAND_DISPLAY") == "" && app.Getenv("BROWSER") == "" {
+			// xdg-open would fall back to a text browser in this very
+			// terminal.
+			return errors.New("no graphical display")
 		}
-		if b := app.Getenv("BROWSER"); b != "" {
-			name, args = b, nil
-		}
-		path, err := exec.LookPath(name)
+		path, args, err := browserCommand(app.Getenv)
 		if err != nil {
 			return fmt.Errorf("no browser opener: %w", err)
 		}

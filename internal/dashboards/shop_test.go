@@ -1,7 +1,6 @@
 package dashboards
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,44 +13,25 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/labtest"
 	"github.com/shoplab/shoplab/internal/region"
 	"github.com/shoplab/shoplab/internal/shoptest"
 )
 
-// shop is the whole ShopEase shop running in this process on free ports,
-// as in internal/lab's tests.
+// shop is the whole ShopEase shop running in this process on free ports
+// (labtest.Start), and what the bursts sent it.
 type shop struct {
-	lab       *lab.Lab
-	endpoints map[string]lab.Endpoint
+	*labtest.Shop
 	// traceIDs are the X-Trace-Id of every request the bursts sent.
 	traceIDs map[string]bool
 	// bursts counts the bursts sent.
 	bursts int
 }
 
-// testConfig runs the shop on free loopback ports (shoptest.LabConfig).
-func testConfig(t *testing.T) config.Config { return shoptest.LabConfig(t, nil) }
-
 func startShop(t *testing.T) *shop {
 	t.Helper()
-	ctx := context.Background()
-	l, err := lab.Start(ctx, lab.Options{Config: testConfig(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Stop(ctx) })
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := lab.WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
-		t.Fatal(err)
-	}
-	s := &shop{lab: l, endpoints: map[string]lab.Endpoint{}, traceIDs: map[string]bool{}}
-	for _, e := range l.Endpoints() {
-		s.endpoints[e.Service] = e
-	}
-	return s
+	return &shop{Shop: labtest.Start(t, nil), traceIDs: map[string]bool{}}
 }
 
 // faultHeader adds X-Shoplab-Fault to every request, so that a service
@@ -76,7 +56,7 @@ func (f faultHeader) RoundTrip(r *http.Request) (*http.Response, error) {
 func (s *shop) burst(t *testing.T) {
 	t.Helper()
 	s.bursts++
-	base := "http://" + s.endpoints[lab.Gateway].HTTP
+	base := s.GatewayURL()
 	regions := append(region.All(), "")
 	do := func(c *shoptest.Client, method, path string, body any, want func(int) bool) shoptest.Response {
 		t.Helper()
@@ -118,7 +98,7 @@ func (s *shop) burst(t *testing.T) {
 	broken := &shoptest.Client{Base: base, Region: "eu-west", HTTP: &http.Client{Transport: faultHeader{"catalog:error=unavailable"}}}
 	do(broken, "GET", "/api/v1/products", nil, func(got int) bool { return got >= 500 })
 
-	nf := s.endpoints[lab.Notification].MetricsURL
+	nf := s.Endpoint(lab.Notification).MetricsURL
 	for _, topic := range []string{"order.placed", "user.registered"} {
 		shoptest.WaitMetric(t, nf, "shoplab_notifications_sent_total",
 			map[string]string{"event_type": topic, "outcome": "ok"}, float64(s.bursts*len(regions)), 20*time.Second)
@@ -135,7 +115,7 @@ func (s *shop) scrapeSeries(t *testing.T) []labels.Labels {
 	t.Helper()
 	var out []labels.Labels
 	for _, name := range lab.Services() {
-		e := s.endpoints[name]
+		e := s.Endpoint(name)
 		fams := scrapeFamilies(t, e.MetricsURL)
 		for _, f := range fams {
 			for _, m := range f.GetMetric() {

@@ -338,7 +338,7 @@ func TestDoctorGraceEndsWaiting(t *testing.T) {
 func TestDoctorLocal(t *testing.T) {
 	s := startShop(t, false)
 	cfg := Config{
-		Mode: ModeLocal, Services: s.lab.Endpoints(), Brokers: s.lab.Brokers(), LogDir: s.cfg.LogDir,
+		Mode: ModeLocal, Services: s.Lab.Endpoints(), Brokers: s.Lab.Brokers(), LogDir: s.Config.LogDir,
 		Wait: true, Timeout: 30 * time.Second * slowdown, Interval: 100 * time.Millisecond,
 	}
 	rep, byID := run(t, cfg)

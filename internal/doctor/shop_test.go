@@ -5,7 +5,6 @@ import (
 	"context"
 	"net"
 	"net/textproto"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,48 +14,24 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/labtest"
 	"github.com/shoplab/shoplab/internal/shoptest"
 )
 
-// shop is the whole ShopEase shop running in this test on free ports: its
-// spans go over OTLP/gRPC to a receiver and its e-mails over SMTP to an
-// in-test server, the stand-ins' sources for Tempo and Mailpit.
+// shop is the whole ShopEase shop running in this test on free ports
+// (labtest): its spans go over OTLP/gRPC to a receiver and its e-mails over
+// SMTP to an in-test server, the stand-ins' sources for Tempo and Mailpit.
 type shop struct {
-	cfg   config.Config
-	lab   *lab.Lab
+	*labtest.Shop
 	spans *shoptest.OTLPReceiver
 	smtp  *smtpServer
-}
-
-// testConfig runs every service on a free loopback port with its data and
-// logs in temporary directories (as in internal/lab's tests).
-func testConfig(t *testing.T, extra map[string]string) config.Config {
-	t.Helper()
-	env := map[string]string{
-		"SHOPLAB_DATA_DIR": filepath.Join(t.TempDir(), "data"),
-		"SHOPLAB_LOG_DIR":  filepath.Join(t.TempDir(), "logs"),
-	}
-	for _, k := range []string{"GATEWAY_HTTP_PORT", "AUTH_HTTP_PORT", "AUTH_GRPC_PORT", "CATALOG_HTTP_PORT", "CATALOG_GRPC_PORT",
-		"ORDERS_HTTP_PORT", "ORDERS_GRPC_PORT", "NOTIFICATION_HTTP_PORT", "SHOPLAB_EMBEDDED_KAFKA_PORT"} {
-		env[k] = "0"
-	}
-	for k, v := range extra {
-		env[k] = v
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
 }
 
 // startShop starts the shop; with smtp it sends e-mails to an in-test SMTP
 // server, else it only logs them (as local mode does by default).
 func startShop(t *testing.T, withSMTP bool) *shop {
 	t.Helper()
-	ctx := context.Background()
 	s := &shop{spans: shoptest.StartOTLPReceiver(t)}
 	extra := map[string]string{}
 	if withSMTP {
@@ -64,29 +39,18 @@ func startShop(t *testing.T, withSMTP bool) *shop {
 		host, port, _ := net.SplitHostPort(s.smtp.addr())
 		extra["SMTP_HOST"], extra["SMTP_PORT"] = host, port
 	}
-	s.cfg = testConfig(t, extra)
 	// The services export over real OTLP/gRPC, batched as in production
 	// but flushed every 50 ms instead of every 5 s.
-	exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpointURL(s.spans.Endpoint()))
+	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithEndpointURL(s.spans.Endpoint()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	bsp := sdktrace.NewBatchSpanProcessor(exp, sdktrace.WithBatchTimeout(50*time.Millisecond))
-	l, err := lab.Start(ctx, lab.Options{Config: s.cfg, SpanProcessors: []sdktrace.SpanProcessor{bsp}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Stop(ctx) })
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := lab.WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
-		t.Fatal(err)
-	}
-	s.lab = l
+	s.Shop = labtest.StartWith(t, extra, func(o *lab.Options) {
+		o.SpanProcessors = []sdktrace.SpanProcessor{bsp}
+	})
 	return s
 }
-
-func (s *shop) endpoint(service string) lab.Endpoint { return endpoint(s.lab.Endpoints(), service) }
 
 // smtpServer speaks just enough SMTP for net/smtp and keeps every message,
 // like Mailpit's SMTP side (compare services/notification's test server).

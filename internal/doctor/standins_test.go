@@ -106,9 +106,9 @@ func (st *standIns) config() Config {
 	}
 	cfg := Config{
 		Mode:          ModeCompose,
-		Services:      s.lab.Endpoints(),
-		Brokers:       s.lab.Brokers(),
-		LogDir:        s.cfg.LogDir,
+		Services:      s.Lab.Endpoints(),
+		Brokers:       s.Lab.Brokers(),
+		LogDir:        s.Config.LogDir,
 		OTLPEndpoint:  s.spans.Endpoint(),
 		PrometheusURL: st.prom.URL,
 		LokiURL:       st.loki.URL,
@@ -178,7 +178,7 @@ func (st *standIns) prometheusAPI() http.Handler {
 	mux.HandleFunc("GET /api/v1/targets", func(w http.ResponseWriter, r *http.Request) {
 		open := g.open()
 		active := []map[string]any{}
-		for _, e := range st.shop.lab.Endpoints() {
+		for _, e := range st.shop.Lab.Endpoints() {
 			instance, url := scrapeTarget(e)
 			health, lastErr, last := "up", "", time.Now().UTC().Format(time.RFC3339Nano)
 			switch {
@@ -300,7 +300,7 @@ type promSample struct {
 // job and instance added by the scrape).
 func (st *standIns) select_(ctx context.Context, matchers []*labels.Matcher) []promSample {
 	var out []promSample
-	for _, e := range st.shop.lab.Endpoints() {
+	for _, e := range st.shop.Lab.Endpoints() {
 		if e.Service == st.f.targetDown {
 			continue
 		}
@@ -435,7 +435,7 @@ func (st *standIns) lokiAPI() http.Handler {
 		}
 		start, _ := strconv.ParseInt(r.FormValue("start"), 10, 64)
 		end, _ := strconv.ParseInt(r.FormValue("end"), 10, 64)
-		files, _ := filepath.Glob(filepath.Join(st.shop.cfg.LogDir, "*.log"))
+		files, _ := filepath.Glob(filepath.Join(st.shop.Config.LogDir, "*.log"))
 		byStream := map[string]map[string]any{}
 		for _, file := range files {
 			svc := strings.TrimSuffix(filepath.Base(file), ".log")

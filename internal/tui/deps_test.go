@@ -1,33 +1,15 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/shoplab/shoplab/internal/shoptest"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while a process writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestTUIExecRunner(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "shoplab")
@@ -45,7 +27,7 @@ exit 2
 	}
 	r := ExecRunner{Path: script}
 
-	var out syncBuffer
+	var out shoptest.SyncBuffer
 	err := r.Run(context.Background(), []string{"up", "--local", "-d"}, &out)
 	if err == nil || !strings.Contains(out.String(), "args: up --local -d") {
 		t.Fatalf("Run = %v, output %q: want exit status 2 and the arguments", err, out.String())
@@ -53,7 +35,7 @@ exit 2
 
 	// Cancelling asks the subcommand to stop (SIGTERM), so that `up -d`
 	// can stop what it started.
-	out = syncBuffer{}
+	out = shoptest.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx, []string{"wait"}, &out) }()

@@ -15,8 +15,7 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
-	"github.com/shoplab/shoplab/internal/lab"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/labtest"
 	"github.com/shoplab/shoplab/internal/tui"
 )
 
@@ -63,22 +62,8 @@ func TestTUIInAPseudoTerminal(t *testing.T) {
 		t.Skip("starts the shop")
 	}
 	ctx := context.Background()
-	l, err := lab.Start(ctx, lab.Options{Config: shoptest.LabConfig(t, nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Stop(context.Background()) })
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := lab.WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
-		t.Fatal(err)
-	}
-	var target string
-	for _, e := range l.Endpoints() {
-		if e.Service == lab.Gateway {
-			target = "http://" + e.HTTP
-		}
-	}
+	shop := labtest.Start(t, nil)
+	l, target := shop.Lab, shop.GatewayURL()
 
 	ptmx, tty, err := pty.Open()
 	if err != nil {

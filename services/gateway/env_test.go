@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/shoplab/shoplab/internal/server"
+	"github.com/shoplab/shoplab/internal/shoptest"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
@@ -240,25 +240,13 @@ func (e *testEnv) scrape(t *testing.T, accept string) string {
 }
 
 // syncBuffer is a log sink the handler goroutines and the test share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
+type syncBuffer struct{ shoptest.SyncBuffer }
 
 // lines returns the JSON log lines whose msg is msg.
 func (b *syncBuffer) lines(t *testing.T, msg string) []map[string]any {
 	t.Helper()
-	b.mu.Lock()
-	data := append([]byte(nil), b.buf.Bytes()...)
-	b.mu.Unlock()
 	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc := bufio.NewScanner(strings.NewReader(b.String()))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var line map[string]any

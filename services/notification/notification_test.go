@@ -9,6 +9,7 @@ import (
 
 	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/shoptest"
 )
 
 // deliveryTimeout covers joining the consumer group, which takes a few
@@ -166,7 +167,7 @@ func TestMalformedEventsAreSkipped(t *testing.T) {
 func TestWithoutSMTPEmailIsLogged(t *testing.T) {
 	t.Parallel()
 	b := startBroker(t)
-	var logs syncBuffer
+	var logs shoptest.SyncBuffer
 	s := startService(t, b.Addrs(), config.SMTP{}, &logs)
 	p := newProducer(t, b.Addrs())
 
