@@ -30,6 +30,10 @@ vet: ## Static checks
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+.PHONY: bench
+bench: ## Benchmark shoplab load against vegeta on a trivial local endpoint (~8-15 min; bench/README.md)
+	bash bench/run.sh
+
 tools: ## Install the pinned protoc plugins (versions in go.mod's tool block) into .bin/
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install tool
 
