@@ -78,7 +78,7 @@ Exit codes:
 	fl.StringSliceVar(&f.regions, "region", nil, "send only from these regions (repeatable): "+strings.Join(region.All(), ", "))
 	fl.StringArrayVar(&f.thresholds, "threshold", nil, "pass/fail condition, e.g. 'p99<300ms', 'p90<=1s', 'errors<1%', 'rate>=100' (repeatable)")
 	fl.IntVar(&f.maxInFlight, "max-in-flight", 0, "journeys running at once before arrivals are dropped (default: the scenario's, else 1000)")
-	fl.IntVar(&f.maxConns, "max-conns", 0, "connections to the target (default: no limit)")
+	fl.IntVar(&f.maxConns, "max-conns", 0, fmt.Sprintf("connections to the target (default %d); requests wait for one, and the wait counts in their latency", load.DefaultMaxConns))
 	fl.BoolVar(&f.noThink, "no-think", false, "skip the scenario's think times (a quick smoke run)")
 	return cmd
 }
