@@ -17,6 +17,7 @@ import (
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/shoptest"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
@@ -149,41 +150,9 @@ func parse(t *testing.T, m smtpMessage) parsed {
 	return parsed{header: msg.Header, body: string(body)}
 }
 
-// metricValue reads a series from reg by exact name and labels: a
-// counter's or gauge's value, a histogram's sample count. It fails the
-// test when the series does not exist.
+// metricValue reads one series from reg (shoptest.GatheredValue).
 func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	t.Helper()
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fams {
-		if f.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range f.GetMetric() {
-			if len(m.GetLabel()) != len(labels) {
-				continue
-			}
-			for _, l := range m.GetLabel() {
-				if labels[l.GetName()] != l.GetValue() {
-					continue series
-				}
-			}
-			switch {
-			case m.GetCounter() != nil:
-				return m.GetCounter().GetValue()
-			case m.GetHistogram() != nil:
-				return float64(m.GetHistogram().GetSampleCount())
-			default:
-				return m.GetGauge().GetValue()
-			}
-		}
-	}
-	t.Fatalf("no series %s%v", name, labels)
-	return 0
+	return shoptest.GatheredValue(t, reg, name, labels)
 }
 
 // waitFor polls cond until it holds, failing the test after timeout.
