@@ -139,3 +139,15 @@ func GatheredValue(t testing.TB, reg prometheus.Gatherer, name string, labels ma
 	t.Fatalf("no series %s%v", name, labels)
 	return 0
 }
+
+// WaitFor polls cond until it holds, failing the test after timeout with
+// what it was waiting for.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	Eventually(t, timeout, func() error {
+		if cond() {
+			return nil
+		}
+		return fmt.Errorf("waiting for %s", what)
+	})
+}

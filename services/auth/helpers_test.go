@@ -114,18 +114,6 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map
 	return shoptest.GatheredValue(t, reg, name, labels)
 }
 
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // clock is a settable time source, safe for the gRPC handler goroutines.
 type clock struct{ ns atomic.Int64 }
 

@@ -25,7 +25,7 @@ func TestOrderPlacedSendsOneEmailPerEvent(t *testing.T) {
 
 	first := orderEvent(t, "evt-1", "order-1")
 	traceID := p.publish(t, events.TopicOrderPlaced, "user-1", first)
-	waitFor(t, deliveryTimeout, "the first e-mail", func() bool { return len(mailbox.messages()) > 0 })
+	shoptest.WaitFor(t, deliveryTimeout, "the first e-mail", func() bool { return len(mailbox.messages()) > 0 })
 
 	msgs := mailbox.messages()
 	if len(msgs) != 1 {
@@ -64,7 +64,7 @@ func TestOrderPlacedSendsOneEmailPerEvent(t *testing.T) {
 	// when the second's e-mail is in, the copy has been dealt with.
 	p.publish(t, events.TopicOrderPlaced, "user-1", first)
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-2", "order-2"))
-	waitFor(t, deliveryTimeout, "the second order's e-mail", func() bool {
+	shoptest.WaitFor(t, deliveryTimeout, "the second order's e-mail", func() bool {
 		for _, m := range mailbox.messages() {
 			if strings.Contains(string(m.Data), "order-2") {
 				return true
@@ -107,7 +107,7 @@ func TestSMTPFailureIsRetried(t *testing.T) {
 	p := newProducer(t, b.Addrs())
 
 	p.publish(t, events.TopicUserRegistered, "user-1", userEvent(t, "evt-u1"))
-	waitFor(t, deliveryTimeout, "the welcome e-mail", func() bool { return len(mailbox.messages()) > 0 })
+	shoptest.WaitFor(t, deliveryTimeout, "the welcome e-mail", func() bool { return len(mailbox.messages()) > 0 })
 
 	m := parse(t, mailbox.messages()[0])
 	if got, want := m.header.Get("Subject"), "Welcome to ShopEase, Ada Lovelace!"; got != want {
@@ -146,7 +146,7 @@ func TestMalformedEventsAreSkipped(t *testing.T) {
 	}
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-ok", "order-ok"))
 
-	waitFor(t, deliveryTimeout, "the valid order's e-mail", func() bool { return len(mailbox.messages()) > 0 })
+	shoptest.WaitFor(t, deliveryTimeout, "the valid order's e-mail", func() bool { return len(mailbox.messages()) > 0 })
 	msgs := mailbox.messages()
 	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Data), "order-ok") {
 		t.Fatalf("e-mails = %d, want exactly the one for order-ok", len(msgs))
@@ -173,7 +173,7 @@ func TestWithoutSMTPEmailIsLogged(t *testing.T) {
 
 	traceID := p.publish(t, events.TopicUserRegistered, "user-1", userEvent(t, "evt-u1"))
 	const msg = "email logged (no SMTP_HOST set)"
-	waitFor(t, deliveryTimeout, "the e-mail log line", func() bool { return strings.Contains(logs.String(), msg) })
+	shoptest.WaitFor(t, deliveryTimeout, "the e-mail log line", func() bool { return strings.Contains(logs.String(), msg) })
 
 	var line map[string]any
 	sc := bufio.NewScanner(strings.NewReader(logs.String()))
