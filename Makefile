@@ -8,16 +8,19 @@ BIN := .bin
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-run: ## Run the lab: the compose stack + the services when Docker runs, else local mode
+# run and run-local exec the built binary rather than `go run`: on Ctrl-C
+# the lab stops gracefully and exits 0, and make then prints no error
+# (`go run` turns the interrupt into "exit status 1", which make reports).
+run: build ## Run the lab: the compose stack + the services when Docker runs, else local mode
 	@if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then \
-		$(GO) run ./cmd/shoplab up; \
+		exec $(BIN)/shoplab up; \
 	else \
 		echo "Docker (with Compose v2) is not running: starting the lab in local mode (no Grafana)."; \
-		$(GO) run ./cmd/shoplab up --local; \
+		exec $(BIN)/shoplab up --local; \
 	fi
 
-run-local: ## Run the lab without Docker: the services and an embedded Kafka broker
-	$(GO) run ./cmd/shoplab up --local
+run-local: build ## Run the lab without Docker: the services and an embedded Kafka broker
+	@exec $(BIN)/shoplab up --local
 
 build: ## Build the shoplab binary into .bin/
 	$(GO) build -o $(BIN)/shoplab ./cmd/shoplab
@@ -37,7 +40,15 @@ bench: ## Benchmark shoplab load against vegeta on a trivial local endpoint (~8-
 tools: ## Install the pinned protoc plugins (versions in go.mod's tool block) into .bin/
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install tool
 
-proto: tools ## Regenerate the gRPC code from proto/ (needs protoc: apt install protobuf-compiler)
+# Any protoc from 3.21 on works (protoc numbers its releases 22, 23, ...
+# since 3.21): the generated code does not depend on it, and the test in
+# proto/ ignores the header line that names it.
+proto: tools ## Regenerate the gRPC code from proto/ (needs protoc >= 3.21 and its well-known types: apt install protobuf-compiler libprotobuf-dev)
+	@v=$$(protoc --version 2>/dev/null | awk '{print $$2}'); \
+	if [ -z "$$v" ]; then echo "protoc is not installed: apt install protobuf-compiler libprotobuf-dev (brew install protobuf)"; exit 1; fi; \
+	major=$${v%%.*}; rest=$${v#*.}; minor=$${rest%%.*}; \
+	if [ "$$major" -lt 3 ] || { [ "$$major" -eq 3 ] && [ "$$minor" -lt 21 ]; }; then \
+		echo "protoc $$v is too old: ShopLab needs 3.21 or newer"; exit 1; fi
 	PATH=$(CURDIR)/$(BIN):$$PATH protoc -I proto \
 		--go_out=proto --go_opt=paths=source_relative \
 		--go-grpc_out=proto --go-grpc_opt=paths=source_relative \

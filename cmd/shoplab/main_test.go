@@ -41,12 +41,7 @@ func TestDetachedLabLifecycle(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	keys := []string{"GATEWAY_HTTP_PORT", "AUTH_HTTP_PORT", "AUTH_GRPC_PORT", "CATALOG_HTTP_PORT", "CATALOG_GRPC_PORT",
-		"ORDERS_HTTP_PORT", "ORDERS_GRPC_PORT", "NOTIFICATION_HTTP_PORT", "SHOPLAB_EMBEDDED_KAFKA_PORT"}
-	env := append(os.Environ(), "SHOPLAB_DATA_DIR="+filepath.Join(dir, "data"), "SHOPLAB_LOG_DIR="+filepath.Join(dir, "logs"))
-	for i, p := range freePorts(t, len(keys)) {
-		env = append(env, keys[i]+"="+strconv.Itoa(p))
-	}
+	env := labEnv(t, dir)
 	shoplab := func(args ...string) (string, error) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env

@@ -2,8 +2,12 @@ package cli
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +91,29 @@ func TestUpComposeFailuresAreClear(t *testing.T) {
 	}
 }
 
+// nonLoopbackIPv4 is one of this machine's IPv4 addresses other than
+// loopback, or "" when it has none.
+func nonLoopbackIPv4(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+			return n.IP.String()
+		}
+	}
+	return ""
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -111,6 +138,14 @@ func TestUpComposeStartsStackThenServices(t *testing.T) {
 	env["KAFKA_BROKERS"] = b.Addrs()[0]
 	env["OTEL_TRACES_EXPORTER"] = "none"
 	env["SMTP_HOST"] = "" // logged e-mails; the default would be Mailpit
+	// host.docker.internal, as a Linux engine's containers see it: an
+	// address of this machine when it has one besides loopback (then the
+	// services must listen there too), else a bridge address it lacks.
+	wantBind := []string{"127.0.0.1"}
+	if ip := nonLoopbackIPv4(t); ip != "" {
+		t.Setenv("FAKE_DOCKER_HOST_ADDR", ip)
+		wantBind = append(wantBind, ip)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -130,6 +165,19 @@ func TestUpComposeStartsStackThenServices(t *testing.T) {
 		}
 		return nil
 	})
+	// Prometheus (in a container) can reach the services; nothing else
+	// beyond this machine can: never 0.0.0.0.
+	m := regexp.MustCompile(`Shop API: +http://127\.0\.0\.1:(\d+)/`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("output names no Shop API address:\n%s", out.String())
+	}
+	port, _ := strconv.Atoi(m[1])
+	if got := listeningAddrs(t, port); !sameSet(got, wantBind) {
+		t.Errorf("gateway listens on %v, want %v", got, wantBind)
+	}
+	if w := "listening on " + strings.Join(wantBind, " and "); !strings.Contains(out.String(), w) {
+		t.Errorf("output does not say %q:\n%s", w, out.String())
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("up: %v", err)
@@ -139,6 +187,9 @@ func TestUpComposeStartsStackThenServices(t *testing.T) {
 		"info --format {{.ServerVersion}}",
 		composeArgs + " up --detach --remove-orphans",
 		composeArgs + " ps --all --format json",
+	}
+	if got := calls(t, log); !contains(got, composeArgs+" exec -T prometheus cat /etc/hosts") {
+		t.Errorf("up did not ask the prometheus container where host.docker.internal points; calls: %q", got)
 	}
 	got := calls(t, log)
 	if len(got) < len(want) {

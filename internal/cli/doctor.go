@@ -138,7 +138,7 @@ func doctorConfig(app *App, f doctorFlags) (doctor.Config, error) {
 	mode := doctor.ModeLocal
 	if !f.local {
 		mode = doctor.ModeCompose
-		getenv = withDefaults(app.Getenv, composeDefaults())
+		getenv = withDefaults(app.Getenv, composeDefaults(loopback))
 	}
 	s, err := loadSettings(getenv)
 	if err != nil {

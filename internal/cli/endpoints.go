@@ -4,18 +4,21 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
+	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/dashboards"
 	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/stack"
 )
 
-func printEndpoints(w io.Writer, logDir string, l *lab.Lab, withStack bool) {
+func printEndpoints(w io.Writer, cfg config.Config, l *lab.Lab, withStack bool) {
+	logDir := cfg.LogDir
 	kafka := fmt.Sprintf("Kafka at %v", l.Brokers())
 	if l.Embedded() {
 		kafka = fmt.Sprintf("embedded Kafka-protocol broker at %v", l.Brokers())
 	}
-	fmt.Fprintf(w, "\nShopLab is running (%s).\n\n", kafka)
+	fmt.Fprintf(w, "\nShopLab is running (%s), listening on %s.\n\n", kafka, strings.Join(cfg.BindHosts, " and "))
 	fmt.Fprintf(w, "  %-13s %-28s %-17s %s\n", "SERVICE", "HTTP (/healthz, /metrics)", "gRPC", "LOG FILE")
 	for _, e := range l.Endpoints() {
 		grpc := e.GRPC

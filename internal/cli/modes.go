@@ -8,17 +8,16 @@ import (
 
 // composeDefaults point the services at the compose stack: Kafka's host
 // listener, Tempo's OTLP/HTTP receiver and Mailpit. A variable the user
-// set wins. The services listen on all interfaces because Prometheus, in
-// a container, reaches them through host.docker.internal, which is not
-// the host's loopback.
-func composeDefaults() map[string]string {
+// set wins. bindHosts is where Prometheus, in a container, can reach them
+// (see composeBindHosts).
+func composeDefaults(bindHosts string) map[string]string {
 	return map[string]string{
 		"KAFKA_BROKERS":               stack.KafkaBrokers,
 		"OTEL_EXPORTER_OTLP_ENDPOINT": stack.OTLPEndpoint,
 		"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
 		"SMTP_HOST":                   stack.SMTPHost,
 		"SMTP_PORT":                   strconv.Itoa(stack.SMTPPort),
-		"SHOPLAB_BIND_HOST":           "0.0.0.0",
+		"SHOPLAB_BIND_HOST":           bindHosts,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/listener"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
@@ -66,11 +67,11 @@ func serveOne(ctx context.Context, app *App, name string) error {
 		Config: s.cfg, Telemetry: tel, Brokers: brokers,
 		Peers: map[string]string{lab.Auth: s.cfg.Auth.Addr, lab.Catalog: s.cfg.Catalog.Addr, lab.Orders: s.cfg.Orders.Addr},
 	}
-	if d.HTTP, err = net.Listen("tcp", s.cfg.Listen(p[0])); err != nil {
+	if d.HTTP, err = listener.Listen(s.cfg.Listen(p[0])); err != nil {
 		return err
 	}
 	if p[1] != 0 {
-		if d.GRPC, err = net.Listen("tcp", s.cfg.Listen(p[1])); err != nil {
+		if d.GRPC, err = listener.Listen(s.cfg.Listen(p[1])); err != nil {
 			return errors.Join(err, d.HTTP.Close())
 		}
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,14 +46,20 @@ in the background and 'shoplab down' stops everything.`,
 			if o.local && o.servicesOnly {
 				return errors.New("--local and --services-only exclude each other")
 			}
-			getenv := app.Getenv
-			if !o.local {
-				getenv = withDefaults(app.Getenv, composeDefaults())
+			if err := makeRuntimeDirs(app.Getenv); err != nil {
+				return err
 			}
+			getenv := app.Getenv
 			if !o.local && !o.servicesOnly {
 				if err := upStack(ctx, app, o); err != nil {
 					return err
 				}
+			}
+			if !o.local && !o.detach && app.Getenv("SHOPLAB_BIND_HOST") == "" {
+				getenv = withDefaults(app.Getenv, composeDefaults(discoverBindHosts(ctx, app)))
+			} else if !o.local {
+				// A detached start discovers the addresses in its child.
+				getenv = withDefaults(app.Getenv, composeDefaults(loopback))
 			}
 			childArgs := []string{"up", "--services-only"}
 			if o.local {
@@ -82,11 +86,6 @@ func upStack(ctx context.Context, app *App, o upOptions) error {
 	file := composeFile(app.Getenv)
 	c, err := compose.New(ctx, file, app.Stderr)
 	if err != nil {
-		return err
-	}
-	// The log shipper bind-mounts ./logs; if Docker had to create it, it
-	// would belong to root and the services could not write their logs.
-	if err := os.MkdirAll(filepath.Join(filepath.Dir(file), "logs"), 0o755); err != nil {
 		return err
 	}
 	fmt.Fprintln(app.Stdout, "Starting the containers (the first run downloads the images; this can take a few minutes)...")
@@ -152,7 +151,7 @@ func runServices(ctx context.Context, app *App, getenv func(string) string, o up
 	if err != nil {
 		return errors.Join(err, l.Stop(context.WithoutCancel(ctx)))
 	}
-	printEndpoints(app.Stdout, s.cfg.LogDir, l, !o.local)
+	printEndpoints(app.Stdout, s.cfg, l, !o.local)
 	fmt.Fprintln(app.Stdout, "\nPress Ctrl-C to stop.")
 
 	select {

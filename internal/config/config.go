@@ -33,12 +33,14 @@ const (
 // Config is everything the services of the shop need to know about where
 // they run and what they talk to.
 type Config struct {
-	// BindHost is the interface every service listens on. 127.0.0.1 keeps the
-	// shop private; compose mode needs 0.0.0.0 so that containers (Prometheus)
-	// can reach the services through host.docker.internal.
-	BindHost string
-	DataDir  string
-	LogDir   string
+	// BindHosts are the addresses every service listens on (each port on
+	// each of them). 127.0.0.1 keeps the shop private. Compose mode on a
+	// Linux engine adds the address host.docker.internal resolves to in the
+	// containers (the Docker bridge's, on this machine), so that Prometheus
+	// can scrape the services without them listening on every interface.
+	BindHosts []string
+	DataDir   string
+	LogDir    string
 
 	Gateway      HTTPService
 	Auth         GRPCService
@@ -100,10 +102,10 @@ func (s SMTP) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Por
 func Load(getenv Getenv) (Config, error) {
 	r := reader{getenv: getenv}
 	c := Config{
-		BindHost: r.str("SHOPLAB_BIND_HOST", "127.0.0.1"),
-		DataDir:  r.str("SHOPLAB_DATA_DIR", "data"),
-		LogDir:   r.str("SHOPLAB_LOG_DIR", "logs"),
-		Gateway:  HTTPService{HTTPPort: r.port("GATEWAY_HTTP_PORT", GatewayHTTPPort)},
+		BindHosts: r.ips("SHOPLAB_BIND_HOST", []string{"127.0.0.1"}),
+		DataDir:   r.str("SHOPLAB_DATA_DIR", "data"),
+		LogDir:    r.str("SHOPLAB_LOG_DIR", "logs"),
+		Gateway:   HTTPService{HTTPPort: r.port("GATEWAY_HTTP_PORT", GatewayHTTPPort)},
 		Auth: GRPCService{
 			HTTPPort: r.port("AUTH_HTTP_PORT", AuthHTTPPort),
 			GRPCPort: r.port("AUTH_GRPC_PORT", AuthGRPCPort),
@@ -160,9 +162,13 @@ func Load(getenv Getenv) (Config, error) {
 	return c, nil
 }
 
-// Listen returns the host:port a service binds to for port.
-func (c Config) Listen(port int) string {
-	return net.JoinHostPort(c.BindHost, strconv.Itoa(port))
+// Listen returns the host:port addresses a service binds to for port.
+func (c Config) Listen(port int) []string {
+	out := make([]string, len(c.BindHosts))
+	for i, h := range c.BindHosts {
+		out[i] = net.JoinHostPort(h, strconv.Itoa(port))
+	}
+	return out
 }
 
 type reader struct {
@@ -214,6 +220,21 @@ func (r *reader) duration(key string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// ips reads a comma-separated list of IP addresses.
+func (r *reader) ips(key string, def []string) []string {
+	list := r.list(key)
+	if len(list) == 0 {
+		return def
+	}
+	for _, ip := range list {
+		if net.ParseIP(ip) == nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %q is not an IP address (want a comma-separated list such as 127.0.0.1,172.17.0.1)", key, ip))
+			return def
+		}
+	}
+	return list
 }
 
 func (r *reader) list(key string) []string {

@@ -11,7 +11,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Gateway.HTTPPort != GatewayHTTPPort || c.Catalog.Addr != "127.0.0.1:8202" || c.BindHost != "127.0.0.1" {
+	if c.Gateway.HTTPPort != GatewayHTTPPort || c.Catalog.Addr != "127.0.0.1:8202" || len(c.BindHosts) != 1 || c.BindHosts[0] != "127.0.0.1" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if c.SMTP.Enabled() {
@@ -46,6 +46,12 @@ func TestLoad(t *testing.T) {
 		{name: "short secret", env: map[string]string{"AUTH_JWT_SECRET": "hunter2"}, wantErr: "AUTH_JWT_SECRET"},
 		{name: "bad broker", env: map[string]string{"KAFKA_BROKERS": "localhost"}, wantErr: "KAFKA_BROKERS"},
 		{name: "bad from", env: map[string]string{"SMTP_FROM": "not an address"}, wantErr: "SMTP_FROM"},
+		{name: "bind hosts", env: map[string]string{"SHOPLAB_BIND_HOST": "127.0.0.1, 172.17.0.1"},
+			check: func(c Config) bool {
+				l := c.Listen(8100)
+				return len(l) == 2 && l[0] == "127.0.0.1:8100" && l[1] == "172.17.0.1:8100"
+			}},
+		{name: "bind host not an IP", env: map[string]string{"SHOPLAB_BIND_HOST": "127.0.0.1,docker0"}, wantErr: `SHOPLAB_BIND_HOST: "docker0" is not an IP address`},
 		{name: "every error at once", env: map[string]string{"GATEWAY_HTTP_PORT": "x", "AUTH_TOKEN_TTL": "y"}, wantErr: "AUTH_TOKEN_TTL"},
 	}
 	for _, tt := range tests {

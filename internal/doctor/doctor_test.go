@@ -82,7 +82,7 @@ func TestDoctorCompose(t *testing.T) {
 			broken: map[string]want{
 				"prometheus-targets": {status: Fail,
 					found: []string{"Prometheus target host.docker.internal:", "(job gateway) is down", "connection refused"},
-					cause: []string{"is gateway running and listening on an address the container can reach?", "SHOPLAB_BIND_HOST=0.0.0.0"},
+					cause: []string{"is gateway running and listening on an address the container can reach?", "SHOPLAB_BIND_HOST=127.0.0.1,<bridge address>"},
 					fix:   []string{"curl http://localhost:", "/targets"}},
 				// With the gateway unscraped, Prometheus never sees the
 				// probe's request, nor its exemplar.

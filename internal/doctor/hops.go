@@ -98,7 +98,7 @@ func (d *Doctor) checkTargets(ctx context.Context, _ *Probe) Result {
 		return Result{
 			Status: Fail, Expected: expected,
 			Found: "Prometheus target " + strings.Join(down, "; "),
-			Cause: fmt.Sprintf("is %s running and listening on an address the container can reach? Prometheus reaches the services through host.docker.internal, not this machine's loopback, so they must listen on 0.0.0.0 (SHOPLAB_BIND_HOST=0.0.0.0, which shoplab up sets)", job),
+			Cause: fmt.Sprintf("is %s running and listening on an address the container can reach? Prometheus reaches the services through host.docker.internal: on a Linux engine that is the Docker bridge's address, where shoplab up makes them listen besides 127.0.0.1 (SHOPLAB_BIND_HOST=127.0.0.1,<bridge address>; a service started by hand needs the same), and a firewall that filters the bridge (ufw) blocks it; Docker Desktop reaches the host's 127.0.0.1", job),
 			Fix:   fmt.Sprintf("shoplab status; curl %s from this machine; %s/targets", hostURL(firstDown.ScrapeURL), d.cfg.PrometheusURL),
 		}
 	case len(unknown) > 0:

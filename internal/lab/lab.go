@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/config"
+	"github.com/shoplab/shoplab/internal/listener"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
@@ -197,9 +199,9 @@ func listenAll(cfg config.Config) (map[string]serviceListeners, error) {
 	}
 	out := map[string]serviceListeners{}
 	listen := func(name string, port int) (net.Listener, error) {
-		l, err := net.Listen("tcp", cfg.Listen(port))
+		l, err := listener.Listen(cfg.Listen(port))
 		if err != nil {
-			return nil, fmt.Errorf("%s cannot listen on %s: %w (is another lab running? try: shoplab status)", name, cfg.Listen(port), err)
+			return nil, fmt.Errorf("%s cannot listen on %s: %w (is another lab running? try: shoplab status)", name, strings.Join(cfg.Listen(port), " and "), err)
 		}
 		return l, nil
 	}

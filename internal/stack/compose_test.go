@@ -379,12 +379,17 @@ func checkPrometheus(p *types.Project) []string {
 	for _, flag := range []string{
 		"--config.file=/etc/prometheus/prometheus.yml",
 		"--storage.tsdb.path=/prometheus",
-		"--storage.tsdb.retention.time=15d",
 		"--web.enable-remote-write-receiver",
 		"--enable-feature=exemplar-storage",
 	} {
 		if !slices.Contains(s.Command, flag) {
 			errs = append(errs, "prometheus: command lacks "+flag)
+		}
+	}
+	// Deprecated since Prometheus 3.8 (retention belongs in prometheus.yml).
+	for _, arg := range s.Command {
+		if strings.HasPrefix(arg, "--storage.tsdb.retention.") {
+			errs = append(errs, "prometheus: command uses the deprecated flag "+arg)
 		}
 	}
 	return errs
@@ -774,6 +779,8 @@ func TestRulesCatchViolationsInTheFile(t *testing.T) {
 		{"prometheus without host-gateway", all, checkPrometheus,
 			[]string{"    extra_hosts:\n      - host.docker.internal:host-gateway\n", ""}},
 		{"prometheus without exemplars", all, checkPrometheus, []string{"      - --enable-feature=exemplar-storage\n", ""}},
+		{"prometheus with the deprecated retention flag", all, checkPrometheus,
+			[]string{"      - --storage.tsdb.path=/prometheus\n", "      - --storage.tsdb.path=/prometheus\n      - --storage.tsdb.retention.time=15d\n"}},
 		{"tempo OTLP port not published", all, func(p *types.Project) []string { return checkPublished(p, "tempo", 4317, 4318) },
 			[]string{"- 127.0.0.1:4317:4317", "- 127.0.0.1:14317:4317"}},
 	}

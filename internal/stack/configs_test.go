@@ -290,7 +290,9 @@ const lokiPushURL = "http://loki:3100/loki/api/v1/push"
 // promtailConfig is the part of promtail-config.yml the tests read.
 type promtailConfig struct {
 	Server struct {
-		HTTPListenPort int `yaml:"http_listen_port"`
+		HTTPListenPort    int    `yaml:"http_listen_port"`
+		GRPCListenAddress string `yaml:"grpc_listen_address"`
+		HealthCheckTarget *bool  `yaml:"health_check_target"`
 	} `yaml:"server"`
 	Positions struct {
 		Filename string `yaml:"filename"`
@@ -331,6 +333,14 @@ func checkPromtail(text string) []string {
 	}
 	if c.Positions.Filename == "" {
 		errs = append(errs, "no positions file: a restart would re-send every line")
+	}
+	// Promtail's /ready (the healthcheck) answers 500 until a file matches
+	// __path__ unless this is off: unhealthy on a fresh clone.
+	if c.Server.HealthCheckTarget == nil || *c.Server.HealthCheckTarget {
+		errs = append(errs, "server.health_check_target is not false: the container is unhealthy until a log file exists")
+	}
+	if c.Server.GRPCListenAddress != "127.0.0.1" {
+		errs = append(errs, fmt.Sprintf("server.grpc_listen_address %q: the unused gRPC port should stay inside the container (127.0.0.1)", c.Server.GRPCListenAddress))
 	}
 	if len(c.ScrapeConfigs) != 1 {
 		return append(errs, fmt.Sprintf("%d scrape_configs, want 1", len(c.ScrapeConfigs)))
@@ -412,6 +422,8 @@ func TestPromtailRuleCatchesMistakes(t *testing.T) {
 		"wrong path":             {"__path__: /var/log/shoplab/*.log", "__path__: /var/log/*.log"},
 		"wrong client":           {"url: http://loki:3100/loki/api/v1/push", "url: http://localhost:3100/loki/api/v1/push"},
 		"region not extracted":   {"            region: region\n", ""},
+		"ready waits for files":  {"  health_check_target: false\n", ""},
+		"grpc on every address":  {"  grpc_listen_address: 127.0.0.1\n", ""},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if !strings.Contains(text, repl[0]) {
