@@ -10,7 +10,7 @@ import (
 )
 
 // The notification service's log messages the e-mail checks look for
-// (services/notification/handle.go, mail.go; internal/events/consumer.go).
+// (services/notification/sender.go, mail.go; internal/events/consumer.go).
 const (
 	msgEmailSent   = "e-mail sent"
 	msgEmailLogged = "email logged (no SMTP_HOST set)"

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -24,13 +24,17 @@ type Handler func(ctx context.Context, topic string, env Envelope) error
 
 // Consumer reads events as a member of a consumer group and commits each
 // message only after its handler succeeded (at-least-once delivery;
-// handlers deduplicate on Envelope.ID).
+// handlers deduplicate on Envelope.ID). While it runs it also keeps the
+// group's lag gauge current.
 type Consumer struct {
 	r       *kafka.Reader
 	tel     *telemetry.Telemetry
 	metrics consumerMetrics
-	// retryBackoff is the pause before a failed message is handled again.
-	retryBackoff time.Duration
+	lag     *lagMonitor
+	// retryBackoff is the first pause before a failed message is handled
+	// again; it doubles with every failure up to maxRetryBackoff.
+	retryBackoff    time.Duration
+	maxRetryBackoff time.Duration
 }
 
 // NewConsumer joins group on brokers for topics. It registers the group's
@@ -55,15 +59,26 @@ func NewConsumer(tel *telemetry.Telemetry, brokers []string, group string, topic
 			HeartbeatInterval: 1 * time.Second,
 			JoinGroupBackoff:  500 * time.Millisecond,
 		}),
-		tel:          tel,
-		metrics:      metrics,
-		retryBackoff: 500 * time.Millisecond,
+		tel:             tel,
+		metrics:         metrics,
+		lag:             newLagMonitor(tel, brokers, group, topics, metrics.lag),
+		retryBackoff:    500 * time.Millisecond,
+		maxRetryBackoff: 10 * time.Second,
 	}, nil
 }
 
 // Run handles messages until ctx ends. A failing handler is retried (the
-// offset is not committed) until it succeeds or returns ErrPermanent.
+// offset is not committed) with a growing pause until it succeeds or
+// returns ErrPermanent; meanwhile the lag gauge shows the backlog grow.
+// Handlers should therefore fail only when nothing else could succeed
+// either (their own database is down), and settle anything slow or
+// message-specific elsewhere.
 func (c *Consumer) Run(ctx context.Context, h Handler) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Go(func() { c.lag.run(ctx) })
 	for {
 		msg, err := c.r.FetchMessage(ctx)
 		if err != nil {
@@ -76,9 +91,8 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 			}
 			continue
 		}
-		c.metrics.lag.WithLabelValues(msg.Topic, strconv.Itoa(msg.Partition)).Set(float64(max(msg.HighWaterMark-msg.Offset-1, 0)))
-		for !c.handle(ctx, msg, h) {
-			if !sleep(ctx, c.retryBackoff) {
+		for backoff := c.retryBackoff; !c.handle(ctx, msg, h, backoff); backoff = min(2*backoff, c.maxRetryBackoff) {
+			if !sleep(ctx, backoff) {
 				return nil
 			}
 		}
@@ -91,8 +105,9 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 }
 
 // handle runs h for msg in a consumer span; it reports whether the message
-// is done with (handled or rejected).
-func (c *Consumer) handle(ctx context.Context, msg kafka.Message, h Handler) bool {
+// is done with (handled or rejected). retryIn is the pause before the next
+// attempt should this one fail.
+func (c *Consumer) handle(ctx context.Context, msg kafka.Message, h Handler, retryIn time.Duration) bool {
 	parent := c.tel.Propagator.Extract(ctx, headerCarrier{&msg})
 	sctx, span := c.tel.Tracer().Start(parent, "process "+msg.Topic,
 		trace.WithSpanKind(trace.SpanKindConsumer),
@@ -126,7 +141,8 @@ func (c *Consumer) handle(ctx context.Context, msg kafka.Message, h Handler) boo
 		c.metrics.consumed.WithLabelValues(msg.Topic, outcomeError).Inc()
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "handler failed")
-		c.tel.Logger.WarnContext(sctx, "event handler failed; will retry", "topic", msg.Topic, "offset", msg.Offset, "error", err)
+		c.tel.Logger.WarnContext(sctx, "event handler failed; will retry", "topic", msg.Topic, "partition", msg.Partition,
+			"offset", msg.Offset, "retry_in", retryIn.String(), "error", err)
 		return false
 	}
 }

@@ -44,7 +44,7 @@ func newConsumerMetrics(reg prometheus.Registerer, group string, topics []string
 		}, []string{"topic", "outcome"}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name:        "shoplab_kafka_consumer_lag",
-			Help:        "Messages behind the partition's high watermark when the consumer last fetched.",
+			Help:        "Messages in the partition not yet committed by the group: the partition's end offset minus the group's committed offset, polled from the broker every few seconds, so it rises while the consumer is stuck.",
 			ConstLabels: prometheus.Labels{"group": group},
 		}, []string{"topic", "partition"}),
 	}

@@ -3,16 +3,21 @@ package notification
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime/quotedprintable"
 	"net/mail"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/config"
@@ -41,16 +46,41 @@ func newTelemetry(t *testing.T, service string, logs io.Writer) *telemetry.Telem
 	return tel
 }
 
+// newRecordedTelemetry is newTelemetry for the notification service, with
+// its ended spans kept in the returned recorder.
+func newRecordedTelemetry(t *testing.T) (*telemetry.Telemetry, *tracetest.SpanRecorder) {
+	t.Helper()
+	rec := tracetest.NewSpanRecorder()
+	tel, err := telemetry.New(t.Context(), telemetry.Config{Service: "notification", SpanProcessors: []sdktrace.SpanProcessor{rec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tel.Shutdown(context.Background()) })
+	return tel, rec
+}
+
 // startService runs a notification service until the test ends; logs
 // (may be nil) receives its log lines.
 func startService(t *testing.T, brokers []string, smtp config.SMTP, logs io.Writer) *Service {
 	t.Helper()
-	s, err := New(t.Context(), Options{
-		DBPath:    filepath.Join(t.TempDir(), "notification.db"),
+	return startServiceWith(t, Options{
 		Telemetry: newTelemetry(t, "notification", logs),
 		Brokers:   brokers,
 		SMTP:      smtp,
 	})
+}
+
+// startServiceWith runs a notification service with o until the test
+// ends; an empty DBPath is a fresh database, a nil Telemetry logs nowhere.
+func startServiceWith(t *testing.T, o Options) *Service {
+	t.Helper()
+	if o.DBPath == "" {
+		o.DBPath = filepath.Join(t.TempDir(), "notification.db")
+	}
+	if o.Telemetry == nil {
+		o.Telemetry = newTelemetry(t, "notification", nil)
+	}
+	s, err := New(t.Context(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,8 +138,14 @@ func (p producer) publishRaw(t *testing.T, topic, key string, value []byte) stri
 
 func orderEvent(t *testing.T, eventID, orderID string) events.Envelope {
 	t.Helper()
+	return orderEventTo(t, eventID, orderID, "ada@example.com")
+}
+
+// orderEventTo is orderEvent for a customer whose address is email.
+func orderEventTo(t *testing.T, eventID, orderID, email string) events.Envelope {
+	t.Helper()
 	env, err := events.NewEnvelope(eventID, events.TopicOrderPlaced, time.Now(), events.OrderPlaced{
-		OrderID: orderID, UserID: "user-1", Email: "ada@example.com", TotalCents: 123456, Currency: "USD",
+		OrderID: orderID, UserID: "user-1", Email: email, TotalCents: 123456, Currency: "USD",
 		Lines: []events.OrderLine{
 			{ProductID: 1, Name: "Widget", Quantity: 2, UnitPriceCents: 999},
 			{ProductID: 2, Name: "Gadget", Quantity: 1, UnitPriceCents: 121458},
@@ -153,4 +189,102 @@ func parse(t *testing.T, m smtpMessage) parsed {
 // metricValue reads one series from reg (shoptest.GatheredValue).
 func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
 	return shoptest.GatheredValue(t, reg, name, labels)
+}
+
+// consumerLag returns the service's consumer lag gauge for topic, by
+// partition.
+func consumerLag(t *testing.T, reg *prometheus.Registry, topic string) map[string]float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range fams {
+		if f.GetName() != "shoplab_kafka_consumer_lag" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["group"] == ConsumerGroup && labels["topic"] == topic {
+				out[labels["partition"]] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	return out
+}
+
+// uncommitted asks the broker how many messages of topic the service's
+// consumer group has not committed yet, over all partitions.
+func uncommitted(t *testing.T, brokers []string, topic string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	client := &kafka.Client{Addr: kafka.TCP(brokers...)}
+	parts := []int{0, 1, 2} // the embedded broker's three partitions
+	var reqs []kafka.OffsetRequest
+	for _, p := range parts {
+		reqs = append(reqs, kafka.LastOffsetOf(p))
+	}
+	ends, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: ConsumerGroup, Topics: map[string][]int{topic: parts}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commits := map[int]int64{}
+	for _, p := range committed.Topics[topic] {
+		commits[p.Partition] = max(p.CommittedOffset, 0)
+	}
+	var n int64
+	for _, p := range ends.Topics[topic] {
+		n += p.LastOffset - commits[p.Partition]
+	}
+	return n
+}
+
+// row is an e-mail's record in the service's database.
+type row struct {
+	status    string
+	attempts  int
+	lastError string
+}
+
+// emailRow reads eventID's row; its status is "" when there is none yet.
+func emailRow(t *testing.T, s *Service, eventID string) row {
+	t.Helper()
+	var (
+		r         row
+		lastError sql.NullString
+	)
+	err := s.db.QueryRow(`SELECT status, attempts, last_error FROM processed_events WHERE event_id = ?`, eventID).Scan(&r.status, &r.attempts, &lastError)
+	if errors.Is(err, sql.ErrNoRows) {
+		return row{}
+	}
+	if err != nil {
+		t.Fatalf("event %s: %v", eventID, err)
+	}
+	r.lastError = lastError.String
+	return r
+}
+
+// logLines returns the JSON log lines whose msg is msg.
+func logLines(t *testing.T, logs string, msg string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for line := range strings.Lines(logs) {
+		var l map[string]any
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("log line is not JSON: %s", line)
+		}
+		if l["msg"] == msg {
+			out = append(out, l)
+		}
+	}
+	return out
 }

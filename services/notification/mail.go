@@ -22,21 +22,26 @@ import (
 	"github.com/shoplab/shoplab/internal/config"
 )
 
-// sendTimeout bounds one SMTP conversation, so that a stalled mail server
-// delays the consumer (which retries) instead of stopping it for good.
-const sendTimeout = 30 * time.Second
+// defaultSendTimeout bounds one SMTP conversation (dial included), so
+// that a stalled mail server makes a transient failure instead of a stuck
+// sender.
+const defaultSendTimeout = 30 * time.Second
 
 // deliver sends e over SMTP, or logs it when no SMTP server is configured.
-func (s *Service) deliver(ctx context.Context, eventID string, e email) error {
+// It calls accepted once the e-mail is out of its hands (the server took
+// it, or it was logged) and then returns nil whatever happens: the e-mail
+// must not be sent again.
+func (s *Service) deliver(ctx context.Context, eventID string, e email, accepted func()) error {
 	if s.channel == channelLog {
 		s.tel.Logger.InfoContext(ctx, "email logged (no SMTP_HOST set)",
 			"to", e.to.Address, "subject", e.subject, "event_id", eventID)
+		accepted()
 		return nil
 	}
-	return s.sendSMTP(ctx, eventID, e)
+	return s.sendSMTP(ctx, eventID, e, accepted)
 }
 
-func (s *Service) sendSMTP(ctx context.Context, eventID string, e email) (err error) {
+func (s *Service) sendSMTP(ctx context.Context, eventID string, e email, accepted func()) (err error) {
 	ctx, span := s.tel.Tracer().Start(ctx, "smtp send",
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(
@@ -55,19 +60,22 @@ func (s *Service) sendSMTP(ctx context.Context, eventID string, e email) (err er
 		traceID = sc.TraceID().String()
 	}
 	msg := buildMessage(s.from, e, s.now(), messageID(eventID, s.from), eventID, traceID)
-	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.sendTimeout)
 	defer cancel()
-	return smtpSend(ctx, s.smtp, s.from.Address, e.to.Address, msg)
+	return smtpSend(ctx, s.smtp, s.from.Address, e.to.Address, msg, accepted)
 }
 
 // smtpSend is smtp.SendMail bounded by ctx: SendMail has no timeout, and a
 // mail server that accepts the connection but never answers would block
-// the consumer forever.
-func smtpSend(ctx context.Context, cfg config.SMTP, from, to string, msg []byte) error {
+// the sender forever. It calls accepted when the server has replied 250
+// to the message, before QUIT, and returns nil from then on. Errors are
+// *smtpError, naming the step that failed, so that classify can tell a
+// refused recipient from a refused server.
+func smtpSend(ctx context.Context, cfg config.SMTP, from, to string, msg []byte, accepted func()) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", cfg.Addr())
 	if err != nil {
-		return fmt.Errorf("smtp dial %s: %w", cfg.Addr(), err)
+		return &smtpError{stageDial, fmt.Errorf("%s: %w", cfg.Addr(), err)}
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
@@ -77,12 +85,12 @@ func smtpSend(ctx context.Context, cfg config.SMTP, from, to string, msg []byte)
 	c, err := smtp.NewClient(conn, cfg.Host)
 	if err != nil {
 		conn.Close()
-		return fmt.Errorf("smtp greeting from %s: %w", cfg.Addr(), err)
+		return &smtpError{stageGreeting, fmt.Errorf("%s: %w", cfg.Addr(), err)}
 	}
 	defer c.Close()
 	if ok, _ := c.Extension("STARTTLS"); ok {
 		if err := c.StartTLS(&tls.Config{ServerName: cfg.Host}); err != nil {
-			return fmt.Errorf("smtp starttls: %w", err)
+			return &smtpError{stageStartTLS, err}
 		}
 	}
 	// Authenticate only when configured: local catchers (Mailpit) take
@@ -90,28 +98,32 @@ func smtpSend(ctx context.Context, cfg config.SMTP, from, to string, msg []byte)
 	// connection that is neither TLS nor to localhost.
 	if cfg.Username != "" {
 		if err := c.Auth(smtp.PlainAuth("", cfg.Username, cfg.Password, cfg.Host)); err != nil {
-			return fmt.Errorf("smtp auth as %s: %w", cfg.Username, err)
+			return &smtpError{stageAuth, fmt.Errorf("as %s: %w", cfg.Username, err)}
 		}
 	}
 	if err := c.Mail(from); err != nil {
-		return fmt.Errorf("smtp MAIL FROM: %w", err)
+		return &smtpError{stageMail, err}
 	}
 	if err := c.Rcpt(to); err != nil {
-		return fmt.Errorf("smtp RCPT TO: %w", err)
+		return &smtpError{stageRcpt, err}
 	}
 	w, err := c.Data()
 	if err != nil {
-		return fmt.Errorf("smtp DATA: %w", err)
+		return &smtpError{stageData, err}
 	}
 	if _, err := w.Write(msg); err != nil {
-		return fmt.Errorf("smtp DATA: %w", err)
+		return &smtpError{stageData, err}
 	}
+	// Close returns once the server has answered the final dot.
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("smtp DATA: %w", err)
+		return &smtpError{stageData, err}
 	}
-	if err := c.Quit(); err != nil {
-		return fmt.Errorf("smtp QUIT: %w", err)
-	}
+	// The server took responsibility for the message with its reply to
+	// the data. It is recorded now rather than after QUIT, which would
+	// only widen the window in which a crash sends it twice; and a failed
+	// QUIT must not make it a failure, or the retry would send it twice.
+	accepted()
+	c.Quit()
 	return nil
 }
 

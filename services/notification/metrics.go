@@ -19,9 +19,12 @@ const (
 )
 
 type metrics struct {
-	sent       *prometheus.CounterVec
-	duplicates *prometheus.CounterVec
-	latency    *prometheus.HistogramVec
+	sent        *prometheus.CounterVec
+	duplicates  *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	deadLetters *prometheus.CounterVec
+	pending     *prometheus.GaugeVec
+	oldestAge   *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer, channel string) (*metrics, error) {
@@ -32,12 +35,24 @@ func newMetrics(reg prometheus.Registerer, channel string) (*metrics, error) {
 		}, []string{"event_type", "channel", "outcome"}),
 		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shoplab_notification_duplicates_total",
-			Help: "Events delivered again after their e-mail was sent, and ignored.",
+			Help: "Events delivered again after their e-mail was accepted for sending, and ignored.",
 		}, []string{"event_type"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "shoplab_notification_latency_seconds",
 			Help:    "Time from the event's occurrence to its e-mail being sent.",
 			Buckets: telemetry.LatencyBuckets(),
+		}, []string{"event_type"}),
+		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shoplab_notification_dead_letters_total",
+			Help: "E-mails given up on because the mail server refused them for good (a 5xx reply), by event type and reason class (recipient_rejected, message_rejected).",
+		}, []string{"event_type", "reason_class"}),
+		pending: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "shoplab_notification_pending_emails",
+			Help: "E-mails accepted from Kafka and not sent yet (first attempt due, or retrying after a transient failure).",
+		}, []string{"event_type"}),
+		oldestAge: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "shoplab_notification_oldest_pending_age_seconds",
+			Help: "Age of the oldest pending e-mail since it was accepted from Kafka; 0 when none is pending.",
 		}, []string{"event_type"}),
 	}
 	// Series exist at zero from the start, so that rate() shows 0 rather
@@ -47,6 +62,11 @@ func newMetrics(reg prometheus.Registerer, channel string) (*metrics, error) {
 		m.sent.WithLabelValues(t, channel, outcomeError)
 		m.duplicates.WithLabelValues(t)
 		m.latency.WithLabelValues(t)
+		m.pending.WithLabelValues(t)
+		m.oldestAge.WithLabelValues(t)
+		for _, r := range reasonClasses {
+			m.deadLetters.WithLabelValues(t, r)
+		}
 	}
 	var errs []error
 	for _, c := range []struct {
@@ -56,6 +76,9 @@ func newMetrics(reg prometheus.Registerer, channel string) (*metrics, error) {
 		{"shoplab_notifications_sent_total", m.sent},
 		{"shoplab_notification_duplicates_total", m.duplicates},
 		{"shoplab_notification_latency_seconds", m.latency},
+		{"shoplab_notification_dead_letters_total", m.deadLetters},
+		{"shoplab_notification_pending_emails", m.pending},
+		{"shoplab_notification_oldest_pending_age_seconds", m.oldestAge},
 	} {
 		if err := reg.Register(c.c); err != nil {
 			errs = append(errs, fmt.Errorf("register metric %s: %w", c.name, err))

@@ -2,14 +2,23 @@
 // the shop's Kafka events and sends the e-mails they call for (a welcome
 // for user.registered, a confirmation for order.placed), each event at most
 // once in the normal case, however often Kafka delivers it.
+//
+// It is a transactional inbox: the consumer only stores each e-mail in the
+// service's database (before the offset is committed, so nothing accepted
+// is lost), and a sender delivers the stored e-mails, retrying transient
+// failures with backoff and dead-lettering those the mail server refuses
+// for good. A bad recipient or a slow mail server therefore never holds up
+// the events behind it.
 package notification
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net/mail"
+	"sync"
 	"time"
 
 	"github.com/shoplab/shoplab/internal/config"
@@ -27,7 +36,7 @@ const defaultFrom = "ShopEase <orders@shopease.test>"
 
 // Options are the notification service's dependencies.
 type Options struct {
-	// DBPath is the service's own SQLite database (the processed events).
+	// DBPath is the service's own SQLite database: the e-mail inbox.
 	DBPath    string
 	Telemetry *telemetry.Telemetry
 	// Brokers are the Kafka bootstrap addresses.
@@ -37,6 +46,16 @@ type Options struct {
 	SMTP config.SMTP
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// SendTimeout bounds one SMTP conversation, dial included; 0 means
+	// 30 s. A send that runs out of time is a transient failure.
+	SendTimeout time.Duration
+	// RetryBackoff is the pause after an e-mail's first transient failure;
+	// it doubles with each further failure up to MaxRetryBackoff. 0 means
+	// 1 s and 5 min.
+	RetryBackoff    time.Duration
+	MaxRetryBackoff time.Duration
+	// Senders is how many e-mails may be in flight at once; 0 means 4.
+	Senders int
 }
 
 // Service is the notification service.
@@ -49,6 +68,13 @@ type Service struct {
 	channel string
 	now     func() time.Time
 	metrics *metrics
+
+	sendTimeout     time.Duration
+	retryBackoff    time.Duration
+	maxRetryBackoff time.Duration
+	senders         int
+	// wake tells the sender that an e-mail was queued.
+	wake chan struct{}
 }
 
 // New opens the database (creating and migrating it if needed) and
@@ -91,6 +117,12 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		channel: channel,
 		now:     now,
 		metrics: m,
+
+		sendTimeout:     cmp.Or(o.SendTimeout, defaultSendTimeout),
+		retryBackoff:    cmp.Or(o.RetryBackoff, defaultRetryBackoff),
+		maxRetryBackoff: cmp.Or(o.MaxRetryBackoff, defaultMaxRetryBackoff),
+		senders:         cmp.Or(o.Senders, defaultSenders),
+		wake:            make(chan struct{}, 1),
 	}, nil
 }
 
@@ -99,11 +131,28 @@ func (s *Service) Checks() map[string]server.Check {
 	return map[string]server.Check{"sqlite": s.db.PingContext}
 }
 
-// Run consumes events until ctx ends. It first makes sure the topics
-// exist, retrying while the broker is unreachable, so that the consumer
-// group can join before the first event is produced. Call it once: the
-// consumer registers its metrics, so a second Run fails.
+// Run consumes events and sends their e-mails until ctx ends. The sender
+// starts at once, so that e-mails stored before a restart go out even
+// while Kafka is down; those a killed process was sending go out first,
+// without waiting for its leases to run out. The consumer first makes sure
+// the topics exist, retrying while the broker is unreachable, so that the
+// consumer group can join before the first event is produced. Call it
+// once, and run one Service per database: the consumer registers its
+// metrics, so a second Run fails, and a second sender would take the
+// first one's e-mails as a dead process's.
 func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Not fatal: the leases still run out, only later.
+	if n, err := s.releaseLeases(ctx); err != nil {
+		s.tel.Logger.WarnContext(ctx, "e-mails left in flight by a previous process wait for their leases to run out", "error", err)
+	} else if n > 0 {
+		s.tel.Logger.InfoContext(ctx, "e-mails left in flight by a previous process are due again", "count", n)
+	}
+	wg.Go(func() { s.runSender(ctx) })
+	wg.Go(func() { s.watchBacklog(ctx) })
 	if !s.ensureTopics(ctx) {
 		return nil
 	}
