@@ -19,13 +19,16 @@ type Publisher interface {
 
 // Relay publishes the outbox's unsent events in order and marks them sent.
 type Relay struct {
-	db     *sql.DB
-	pub    Publisher
-	tel    *telemetry.Telemetry
-	wake   chan struct{}
-	batch  int
-	poll   time.Duration
-	maxGap time.Duration
+	db    *sql.DB
+	pub   Publisher
+	tel   *telemetry.Telemetry
+	wake  chan struct{}
+	batch int
+	poll  time.Duration
+	// minBackoff is the pause after a first failed publish; each further
+	// failure doubles it, up to maxBackoff. A success resets it.
+	minBackoff time.Duration
+	maxBackoff time.Duration
 }
 
 // NewRelay returns a relay over db's outbox table. It registers the
@@ -33,13 +36,14 @@ type Relay struct {
 // is already there (one relay per telemetry).
 func NewRelay(db *sql.DB, pub Publisher, tel *telemetry.Telemetry) (*Relay, error) {
 	r := &Relay{
-		db:     db,
-		pub:    pub,
-		tel:    tel,
-		wake:   make(chan struct{}, 1),
-		batch:  100,
-		poll:   time.Second,
-		maxGap: 5 * time.Second,
+		db:         db,
+		pub:        pub,
+		tel:        tel,
+		wake:       make(chan struct{}, 1),
+		batch:      100,
+		poll:       time.Second,
+		minBackoff: 100 * time.Millisecond,
+		maxBackoff: 5 * time.Second,
 	}
 	backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "shoplab_outbox_backlog",
@@ -78,40 +82,55 @@ func (r *Relay) Backlog(ctx context.Context) (int, error) {
 // order, once the broker is back. Unsent events at shutdown stay in the
 // database for the next start.
 func (r *Relay) Run(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
+	backoff := r.minBackoff
+	failures := 0
 	for {
 		n, err := r.Flush(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		wait := r.poll
-		switch {
-		case err != nil:
-			r.tel.Logger.WarnContext(ctx, "outbox relay: publish failed; events kept for retry", "error", err, "retry_in", backoff.String())
-			wait = backoff
-			backoff = min(backoff*2, r.maxGap)
-		case n == r.batch:
-			wait = 0 // more are waiting
-			fallthrough
-		default:
-			backoff = 100 * time.Millisecond
-		}
-		if wait == 0 {
+		if err != nil {
+			failures++
+			r.tel.Logger.WarnContext(ctx, "outbox relay: publish failed; events kept for retry",
+				"error", err, "failed_attempts", failures, "retry_in", backoff.String())
+			// Only the timer ends a backoff. A Notify during an outage
+			// would otherwise retry at the rate orders are committed, each
+			// attempt a log line and a write; the wake-up it leaves in the
+			// channel is served once the broker is back.
+			if !sleep(ctx, backoff) {
+				return nil
+			}
+			backoff = min(backoff*2, r.maxBackoff)
 			continue
 		}
-		t := time.NewTimer(wait)
+		if failures > 0 {
+			r.tel.Logger.InfoContext(ctx, "outbox relay: publishing again", "failed_attempts", failures)
+			failures, backoff = 0, r.minBackoff
+		}
+		if n == r.batch {
+			continue // more are waiting
+		}
+		t := time.NewTimer(r.poll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
 		case <-r.wake:
 			t.Stop()
-			// A wake-up during a broker outage must not skip the backoff.
-			if err != nil {
-				continue
-			}
 		case <-t.C:
 		}
+	}
+}
+
+// sleep waits for d and reports whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -148,10 +167,11 @@ func (r *Relay) Flush(ctx context.Context) (int, error) {
 	return len(rows), nil
 }
 
+// recordFailure counts the failed attempt on the batch's rows in one
+// statement: the batch is the first unsent rows by seq, so the unsent rows
+// between its first and last seq are exactly the batch.
 func (r *Relay) recordFailure(ctx context.Context, rows []row, cause error) {
-	for _, row := range rows {
-		if _, err := r.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?`, cause.Error(), row.seq); err != nil {
-			return
-		}
-	}
+	_, _ = r.db.ExecContext(ctx,
+		`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE sent_at IS NULL AND seq BETWEEN ? AND ?`,
+		cause.Error(), rows[0].seq, rows[len(rows)-1].seq)
 }

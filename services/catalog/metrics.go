@@ -27,7 +27,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		released: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "shoplab_catalog_stock_released_total",
-			Help: "Units of stock given back by released reservations (compensation of failed orders).",
+			Help: "Units of stock given back by released reservations (compensation of failed orders, and the orders service's reconciler of orders never stored).",
 		}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shoplab_catalog_reservations_rejected_total",

@@ -18,10 +18,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/fault"
 	"github.com/shoplab/shoplab/internal/outbox"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
@@ -44,15 +46,39 @@ type fixture struct {
 	pub          *switchPublisher
 	kafka        *events.Publisher
 	broker       *broker.Broker
+	// dbPath and catalog let a test start a second service, as after a
+	// restart.
+	dbPath  string
+	catalog shopv1.CatalogServiceClient
+}
+
+// fixtureOptions vary the fixture.
+type fixtureOptions struct {
+	// stub, if set, replaces the real catalog as the orders service's
+	// catalog client.
+	stub shopv1.CatalogServiceClient
+	// wrap, if set, wraps the real catalog client the service uses.
+	wrap func(shopv1.CatalogServiceClient) shopv1.CatalogServiceClient
+	// faults makes the orders server apply and forward injected faults.
+	faults bool
+	// reservationTimeout and reconcileInterval tune the reconciler.
+	reservationTimeout time.Duration
+	reconcileInterval  time.Duration
 }
 
 // newFixture starts everything; a non-nil stub replaces the real catalog
 // as the orders service's catalog client.
 func newFixture(t *testing.T, stub shopv1.CatalogServiceClient) *fixture {
 	t.Helper()
+	return newFixtureWith(t, fixtureOptions{stub: stub})
+}
+
+func newFixtureWith(t *testing.T, o fixtureOptions) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	f := &fixture{}
 	dir := t.TempDir()
+	stub := o.stub
 
 	catTel, catSpans := newTelemetry(t, "catalog")
 	f.catalogSpans = catSpans
@@ -78,7 +104,11 @@ func newFixture(t *testing.T, stub shopv1.CatalogServiceClient) *fixture {
 		}
 		t.Cleanup(func() { conn.Close() })
 		catClient = shopv1.NewCatalogServiceClient(conn)
+		if o.wrap != nil {
+			catClient = o.wrap(catClient)
+		}
 	}
+	f.catalog = catClient
 
 	f.broker, err = broker.Start(broker.Options{})
 	if err != nil {
@@ -92,12 +122,16 @@ func newFixture(t *testing.T, stub shopv1.CatalogServiceClient) *fixture {
 	t.Cleanup(func() { f.kafka.Close() })
 	f.pub = &switchPublisher{to: f.kafka}
 
-	f.svc, err = New(ctx, Options{DBPath: filepath.Join(dir, "orders.db"), Telemetry: tel, Catalog: catClient, Publisher: f.pub})
+	f.dbPath = filepath.Join(dir, "orders.db")
+	f.svc, err = New(ctx, Options{
+		DBPath: f.dbPath, Telemetry: tel, Catalog: catClient, Publisher: f.pub,
+		ReservationTimeout: o.reservationTimeout, ReconcileInterval: o.reconcileInterval,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.svc.Close() })
-	ordersAddr := serve(t, tel, f.svc.Register)
+	ordersAddr := serve(t, tel, f.svc.Register, server.WithFaults(o.faults))
 
 	f.callerTel, _ = newTelemetry(t, "gateway")
 	callerMetrics, err := server.NewClientMetrics(f.callerTel)
@@ -128,9 +162,9 @@ func newTelemetry(t *testing.T, service string) (*telemetry.Telemetry, *tracetes
 }
 
 // serve runs an instrumented gRPC server on a loopback port.
-func serve(t *testing.T, tel *telemetry.Telemetry, register func(*grpc.Server)) string {
+func serve(t *testing.T, tel *telemetry.Telemetry, register func(*grpc.Server), opts ...server.GRPCOption) string {
 	t.Helper()
-	g, _, err := server.NewGRPCServer(tel, register)
+	g, _, err := server.NewGRPCServer(tel, register, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,4 +309,54 @@ func (c *stubCatalog) ReleaseStock(_ context.Context, req *shopv1.ReleaseStockRe
 	defer c.mu.Unlock()
 	c.released = append(c.released, req.GetOrderId())
 	return &shopv1.ReleaseStockResponse{}, nil
+}
+
+// recordingCatalog passes calls on to the real catalog and records the
+// fault metadata each carried. While failRelease is set, ReleaseStock
+// fails without reaching the catalog, as a lost compensation does.
+type recordingCatalog struct {
+	shopv1.CatalogServiceClient
+
+	mu          sync.Mutex
+	faults      map[string][][]string
+	failRelease bool
+}
+
+func (c *recordingCatalog) record(ctx context.Context, method string) {
+	md, _ := metadata.FromOutgoingContext(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.faults == nil {
+		c.faults = map[string][][]string{}
+	}
+	c.faults[method] = append(c.faults[method], md.Get(fault.MetadataKey))
+}
+
+// calls returns the fault metadata of each call of method.
+func (c *recordingCatalog) calls(method string) [][]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.faults[method]
+}
+
+func (c *recordingCatalog) setFailRelease(fail bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failRelease = fail
+}
+
+func (c *recordingCatalog) ReserveStock(ctx context.Context, req *shopv1.ReserveStockRequest, opts ...grpc.CallOption) (*shopv1.ReserveStockResponse, error) {
+	c.record(ctx, "ReserveStock")
+	return c.CatalogServiceClient.ReserveStock(ctx, req, opts...)
+}
+
+func (c *recordingCatalog) ReleaseStock(ctx context.Context, req *shopv1.ReleaseStockRequest, opts ...grpc.CallOption) (*shopv1.ReleaseStockResponse, error) {
+	c.record(ctx, "ReleaseStock")
+	c.mu.Lock()
+	fail := c.failRelease
+	c.mu.Unlock()
+	if fail {
+		return nil, status.Error(codes.Unavailable, "connection error: the catalog went away")
+	}
+	return c.CatalogServiceClient.ReleaseStock(ctx, req, opts...)
 }

@@ -33,6 +33,9 @@ type metrics struct {
 	placed prometheus.Counter
 	value  prometheus.Histogram
 	failed *prometheus.CounterVec
+	// reclaimed and reclaimFailed count the reconciler's releases.
+	reclaimed     prometheus.Counter
+	reclaimFailed prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -50,12 +53,20 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "shoplab_orders_failed_total",
 			Help: "Orders not placed, by reason (invalid, unknown_product, insufficient_stock, catalog_unavailable, catalog_error, canceled, persist).",
 		}, []string{"reason"}),
+		reclaimed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "shoplab_orders_reservations_reclaimed_total",
+			Help: "Stock reservations of orders that were never stored (a crash, a lost compensation), released by the reconciler.",
+		}),
+		reclaimFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "shoplab_orders_reservation_reclaim_failures_total",
+			Help: "Releases of such reservations that failed; each is retried at the reconciler's next pass.",
+		}),
 	}
 	for _, r := range failureReasons() {
 		m.failed.WithLabelValues(r)
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.placed, m.value, m.failed} {
+	for _, c := range []prometheus.Collector{m.placed, m.value, m.failed, m.reclaimed, m.reclaimFailed} {
 		errs = append(errs, reg.Register(c))
 	}
 	if err := errors.Join(errs...); err != nil {

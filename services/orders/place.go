@@ -12,9 +12,11 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/fault"
 	"github.com/shoplab/shoplab/internal/outbox"
 	"github.com/shoplab/shoplab/internal/sqlitedb"
 	"github.com/shoplab/shoplab/internal/telemetry"
@@ -28,6 +30,10 @@ const (
 	// compensateTimeout bounds the ReleaseStock call that undoes a
 	// reservation; it runs even when the caller has gone.
 	compensateTimeout = 5 * time.Second
+	// reserveTimeout bounds ReserveStock even for a caller without a
+	// deadline, so that the catalog takes no stock later than this after
+	// the pending note: the reservation timeout must stay well above it.
+	reserveTimeout = time.Minute
 )
 
 // place reserves the stock of an order in the catalog, then records the
@@ -42,12 +48,30 @@ func (s *Service) place(ctx context.Context, userID, email string, lines []Line)
 	id := uuid.NewString()
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String(attrOrderID, id))
 
-	res, err := s.catalog.ReserveStock(ctx, &shopv1.ReserveStockRequest{OrderId: id, Lines: stockLines(lines)})
+	// The note comes first: whatever happens after it, a crash included,
+	// the reconciler finds the order and releases its stock unless the
+	// order gets stored.
+	if err := notePending(ctx, s.db, id, time.Now()); err != nil {
+		reason := reasonPersist
+		if ctx.Err() != nil {
+			reason = reasonCanceled
+		}
+		s.failed(ctx, reason, id, err)
+		return Order{}, err
+	}
+	res, err := s.reserveStock(ctx, id, lines)
 	if err != nil {
 		s.failed(ctx, catalogFailureReason(err), id, err)
-		if outcomeUnknown(err) {
+		switch {
+		case outcomeUnknown(err):
 			// The catalog may have committed before the call failed.
 			s.releaseStock(ctx, id)
+		case status.Code(err) == codes.Unavailable:
+			// Most likely never reached the catalog; if it did, the
+			// reconciler releases the stock after the timeout.
+		default:
+			// The catalog answered: nothing was reserved.
+			s.forgetPending(ctx, id)
 		}
 		return Order{}, &CatalogError{Err: err}
 	}
@@ -82,6 +106,9 @@ func (s *Service) persist(ctx context.Context, o Order) error {
 	env, err := events.NewEnvelope(uuid.NewString(), events.TopicOrderPlaced, o.CreatedAt, orderPlaced(o))
 	if err == nil {
 		err = sqlitedb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+			if err := claimPending(ctx, tx, o.ID); err != nil {
+				return err
+			}
 			if err := insertOrder(ctx, tx, o); err != nil {
 				return err
 			}
@@ -96,18 +123,66 @@ func (s *Service) persist(ctx context.Context, o Order) error {
 	return nil
 }
 
+// reserveStock asks the catalog for the stock of order id, within
+// reserveTimeout.
+func (s *Service) reserveStock(ctx context.Context, id string, lines []Line) (*shopv1.ReserveStockResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, reserveTimeout)
+	defer cancel()
+	return s.catalog.ReserveStock(ctx, &shopv1.ReserveStockRequest{OrderId: id, Lines: stockLines(lines)})
+}
+
 // releaseStock undoes the reservation of an order that was not placed.
 // ReleaseStock is idempotent, so calling it when nothing was reserved is
-// harmless.
+// harmless. The pending note goes once the catalog has confirmed; after a
+// failure it stays, and the reconciler retries.
 func (s *Service) releaseStock(ctx context.Context, orderID string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compensateTimeout)
+	ctx, cancel := context.WithTimeout(compensationContext(ctx), compensateTimeout)
 	defer cancel()
 	if _, err := s.catalog.ReleaseStock(ctx, &shopv1.ReleaseStockRequest{OrderId: orderID}); err != nil {
-		s.log.ErrorContext(ctx, "compensation failed: stock stays reserved for an order that was not placed",
+		s.log.ErrorContext(ctx, "compensation failed: stock stays reserved until the reconciler releases it",
 			"order_id", orderID, "error", err)
+		s.keepForReconciler(ctx, orderID)
 		return
 	}
 	s.log.InfoContext(ctx, "compensation: stock released for an order that was not placed", "order_id", orderID)
+	s.forgetPending(ctx, orderID)
+}
+
+// keepForReconciler makes sure the pending note of orderID survives a
+// failed compensation, with a budget of its own: the compensation's may
+// be spent.
+func (s *Service) keepForReconciler(ctx context.Context, orderID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compensateTimeout)
+	defer cancel()
+	if err := ensurePending(ctx, s.db, orderID, time.Now()); err != nil {
+		s.log.ErrorContext(ctx, "compensation: the reconciler will not see this order; its stock stays reserved",
+			"order_id", orderID, "error", err)
+	}
+}
+
+// forgetPending drops the pending note of an order the catalog holds
+// nothing for. Failing is harmless: the reconciler releases nothing later.
+func (s *Service) forgetPending(ctx context.Context, orderID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compensateTimeout)
+	defer cancel()
+	if err := deletePending(ctx, s.db, orderID); err != nil {
+		s.log.WarnContext(ctx, "pending reservation note kept; the reconciler will release it", "order_id", orderID, "error", err)
+	}
+}
+
+// compensationContext keeps ctx's values (the trace) but neither its
+// cancellation, since the compensation must run even when the caller has
+// gone, nor the caller's injected faults: a fault that failed the request
+// must not fail its undoing too, or the stock would stay reserved.
+func compensationContext(ctx context.Context) context.Context {
+	ctx = context.WithoutCancel(ctx)
+	md, ok := metadata.FromOutgoingContext(ctx)
+	if !ok || len(md.Get(fault.MetadataKey)) == 0 {
+		return ctx
+	}
+	md = md.Copy()
+	md.Delete(fault.MetadataKey)
+	return metadata.NewOutgoingContext(ctx, md)
 }
 
 // failed counts and logs an order that was not placed.

@@ -244,8 +244,8 @@ func TestPlaceOrderCatalogRefusals(t *testing.T) {
 			if msg := status.Convert(err).Message(); !strings.Contains(msg, tt.wantMessage) {
 				t.Errorf("message %q does not mention %q", msg, tt.wantMessage)
 			}
-			if f.countOrders(t) != 0 || f.backlog(t) != 0 {
-				t.Errorf("refused order left %d orders and %d events", f.countOrders(t), f.backlog(t))
+			if f.countOrders(t) != 0 || f.backlog(t) != 0 || f.pendingNotes(t) != 0 {
+				t.Errorf("refused order left %d orders, %d events and %d pending notes", f.countOrders(t), f.backlog(t), f.pendingNotes(t))
 			}
 			if s := f.stockOf(t, 1); s != 240 {
 				t.Errorf("stock of product 1 = %d, want 240", s)
@@ -266,10 +266,13 @@ func TestPlaceOrderCatalogFailures(t *testing.T) {
 		err         error
 		wantCode    codes.Code
 		wantRelease bool
-		wantMetric  string
+		// wantNote: the reconciler is left to release the stock, in case
+		// the catalog reserved it after all.
+		wantNote   bool
+		wantMetric string
 	}{
 		{name: "unavailable", err: status.Error(codes.Unavailable, "connection error: dial tcp 10.0.0.7:50052: connect: connection refused"),
-			wantCode: codes.Unavailable, wantMetric: reasonCatalogUnavailable},
+			wantCode: codes.Unavailable, wantNote: true, wantMetric: reasonCatalogUnavailable},
 		{name: "deadline", err: status.Error(codes.DeadlineExceeded, "context deadline exceeded at 10.0.0.7"),
 			wantCode: codes.DeadlineExceeded, wantRelease: true, wantMetric: reasonCatalogUnavailable},
 		{name: "internal", err: status.Error(codes.Internal, "sqlite at 10.0.0.7: disk I/O error"),
@@ -297,6 +300,13 @@ func TestPlaceOrderCatalogFailures(t *testing.T) {
 			if f.countOrders(t) != 0 {
 				t.Errorf("failed order was stored")
 			}
+			wantNotes := 0
+			if tt.wantNote {
+				wantNotes = 1
+			}
+			if n := f.pendingNotes(t); n != wantNotes {
+				t.Errorf("%d pending notes, want %d", n, wantNotes)
+			}
 			if n := metricOf(t, f.svc.metrics.failed.WithLabelValues(tt.wantMetric)).GetCounter().GetValue(); n != 1 {
 				t.Errorf("orders_failed_total{reason=%s} = %v, want 1", tt.wantMetric, n)
 			}
@@ -318,8 +328,8 @@ func TestPersistFailureReleasesStock(t *testing.T) {
 	if s := f.stockOf(t, 2); s != 180 {
 		t.Errorf("stock of product 2 = %d, want 180 (released)", s)
 	}
-	if f.backlog(t) != 0 || f.countOrders(t) != 0 {
-		t.Errorf("failed order left %d events and %d orders", f.backlog(t), f.countOrders(t))
+	if f.backlog(t) != 0 || f.countOrders(t) != 0 || f.pendingNotes(t) != 0 {
+		t.Errorf("failed order left %d events, %d orders and %d pending notes", f.backlog(t), f.countOrders(t), f.pendingNotes(t))
 	}
 	if n := metricOf(t, f.svc.metrics.failed.WithLabelValues(reasonPersist)).GetCounter().GetValue(); n != 1 {
 		t.Errorf("orders_failed_total{reason=persist} = %v, want 1", n)

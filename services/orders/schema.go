@@ -3,7 +3,9 @@ package orders
 import "github.com/shoplab/shoplab/internal/outbox"
 
 // migrations returns the schema steps: migrations()[i] takes the schema from version i to i+1 (see sqlitedb.Open).
-// Times are Unix nanoseconds, as in the outbox table.
+// Times are Unix nanoseconds, as in the outbox table. pending_reservations
+// notes the orders whose stock may be reserved in the catalog before they
+// are stored (pending.go).
 func migrations() []string {
 	return []string{`
 CREATE TABLE orders (
@@ -25,5 +27,11 @@ CREATE TABLE order_lines (
 	unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents >= 0),
 	PRIMARY KEY (order_id, line_no)
 );
-`, outbox.Schema}
+`, outbox.Schema, `
+CREATE TABLE pending_reservations (
+	order_id   TEXT    PRIMARY KEY,
+	created_at INTEGER NOT NULL,
+	expired    INTEGER NOT NULL DEFAULT 0 CHECK (expired IN (0, 1))
+);
+`}
 }

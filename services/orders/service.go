@@ -4,12 +4,15 @@
 package orders
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
 	"github.com/shoplab/shoplab/internal/outbox"
@@ -28,6 +31,14 @@ type Options struct {
 	Catalog shopv1.CatalogServiceClient
 	// Publisher receives the outbox's events (an *events.Publisher).
 	Publisher outbox.Publisher
+	// ReservationTimeout is how long stock may stay reserved for an order
+	// that is not stored before the reconciler releases it (default 2 min).
+	// It must stay well above the longest PlaceOrder call: an order still
+	// being placed after it is refused.
+	ReservationTimeout time.Duration
+	// ReconcileInterval is the pause between the reconciler's passes
+	// (default 30 s); the first pass runs when Run starts.
+	ReconcileInterval time.Duration
 }
 
 // Service is the orders service. It implements shopv1.OrdersServiceServer.
@@ -40,6 +51,9 @@ type Service struct {
 	catalog shopv1.CatalogServiceClient
 	relay   *outbox.Relay
 	metrics *metrics
+
+	reservationTimeout time.Duration
+	reconcileInterval  time.Duration
 }
 
 var _ shopv1.OrdersServiceServer = (*Service)(nil)
@@ -48,6 +62,9 @@ var _ shopv1.OrdersServiceServer = (*Service)(nil)
 func New(ctx context.Context, o Options) (*Service, error) {
 	if o.DBPath == "" || o.Telemetry == nil || o.Catalog == nil || o.Publisher == nil {
 		return nil, errors.New("orders: DBPath, Telemetry, Catalog and Publisher are required")
+	}
+	if o.ReservationTimeout < 0 || o.ReconcileInterval < 0 {
+		return nil, errors.New("orders: ReservationTimeout and ReconcileInterval must not be negative")
 	}
 	m, err := newMetrics(o.Telemetry.Registry)
 	if err != nil {
@@ -63,12 +80,14 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, fmt.Errorf("orders: %w", err)
 	}
 	return &Service{
-		db:      db,
-		tel:     o.Telemetry,
-		log:     o.Telemetry.Logger,
-		catalog: o.Catalog,
-		relay:   relay,
-		metrics: m,
+		db:                 db,
+		tel:                o.Telemetry,
+		log:                o.Telemetry.Logger,
+		catalog:            o.Catalog,
+		relay:              relay,
+		metrics:            m,
+		reservationTimeout: cmp.Or(o.ReservationTimeout, defaultReservationTimeout),
+		reconcileInterval:  cmp.Or(o.ReconcileInterval, defaultReconcileInterval),
 	}, nil
 }
 
@@ -82,9 +101,13 @@ func (s *Service) Checks() map[string]server.Check {
 	return map[string]server.Check{"sqlite": s.db.PingContext}
 }
 
-// Run relays the outbox's events to Kafka until ctx ends.
+// Run relays the outbox's events to Kafka, and releases the stock of
+// orders that were never stored, until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
-	return s.relay.Run(ctx)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.relay.Run(ctx) })
+	g.Go(func() error { return s.reconcileLoop(ctx) })
+	return g.Wait()
 }
 
 // Close closes the database. The publisher belongs to the caller.
