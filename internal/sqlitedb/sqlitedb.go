@@ -6,8 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
@@ -15,9 +13,12 @@ import (
 // Open opens (creating if needed) the database at path and applies the
 // migrations it has not seen yet. migrations[i] takes the schema from
 // version i to i+1; the version lives in SQLite's user_version.
+//
+// The database's directory is made 0700 and its files 0600 (see
+// makePrivate).
 func Open(ctx context.Context, path string, migrations []string) (*sql.DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("database directory: %w", err)
+	if err := makePrivate(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	// WAL lets readers run while a writer commits; _txlock=immediate takes
 	// the write lock at BEGIN, so that two writers queue on busy_timeout

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"golang.org/x/crypto/bcrypt"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/status"
@@ -137,4 +138,21 @@ type failingPublisher struct{ calls atomic.Int64 }
 func (p *failingPublisher) Publish(context.Context, ...kafka.Message) error {
 	p.calls.Add(1)
 	return errors.New("broker unreachable")
+}
+
+// compareCosts returns the bcrypt cost of every "bcrypt compare" span in
+// spans, in order: the hashes a login compared against.
+func compareCosts(spans *tracetest.InMemoryExporter) []int {
+	var costs []int
+	for _, sp := range spans.GetSpans() {
+		if sp.Name != "bcrypt compare" {
+			continue
+		}
+		for _, a := range sp.Attributes {
+			if a.Key == "bcrypt.cost" {
+				costs = append(costs, int(a.Value.AsInt64()))
+			}
+		}
+	}
+	return costs
 }

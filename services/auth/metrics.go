@@ -19,6 +19,7 @@ type metrics struct {
 	registrations    prometheus.Counter
 	logins           *prometheus.CounterVec
 	tokenValidations *prometheus.CounterVec
+	rehashes         prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -35,6 +36,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "shoplab_auth_token_validations_total",
 			Help: "Token checks by outcome (valid, invalid).",
 		}, []string{"outcome"}),
+		rehashes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "shoplab_auth_password_rehashes_total",
+			Help: "Password hashes replaced at login because the bcrypt cost changed.",
+		}),
 	}
 	// Series exist at zero from the start, so that rate() shows 0 rather
 	// than "no data".
@@ -50,6 +55,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		{"shoplab_auth_registrations_total", m.registrations},
 		{"shoplab_auth_logins_total", m.logins},
 		{"shoplab_auth_token_validations_total", m.tokenValidations},
+		{"shoplab_auth_password_rehashes_total", m.rehashes},
 	} {
 		if err := reg.Register(c.c); err != nil {
 			errs = append(errs, fmt.Errorf("register metric %s: %w", c.name, err))

@@ -42,7 +42,8 @@ type Options struct {
 	// Now is the clock; nil means time.Now. Tests move it to expire tokens.
 	Now func() time.Time
 	// BcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
-	// Tests lower it (bcrypt.MinCost) to stay fast.
+	// Tests lower it (bcrypt.MinCost) to stay fast. After a change, each
+	// stored hash is redone at the new cost when its user next logs in.
 	BcryptCost int
 }
 
@@ -55,9 +56,10 @@ type Service struct {
 	now     func() time.Time
 	cost    int
 	metrics *metrics
-	// dummyHash is compared against when a login names an unknown e-mail,
-	// so that such a login costs as much as a wrong password and the
-	// response time does not reveal which e-mails are registered.
+	// dummyHash, made at cost, is compared against when a login names an
+	// unknown e-mail, so that such a login costs as much as a wrong
+	// password and the response time does not reveal which e-mails are
+	// registered.
 	dummyHash []byte
 }
 

@@ -104,3 +104,19 @@ func userByEmail(ctx context.Context, db *sql.DB, email string) (user, error) {
 	u.CreatedAt = time.Unix(0, created).UTC()
 	return u, nil
 }
+
+// replacePasswordHash sets user id's password hash to next if it is still
+// old, and reports whether it was. Two logins upgrading the same hash at
+// once both succeed; the first write wins and the second changes nothing.
+func replacePasswordHash(ctx context.Context, db *sql.DB, id string, old, next []byte) (bool, error) {
+	res, err := db.ExecContext(ctx,
+		`UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, next, id, old)
+	if err != nil {
+		return false, fmt.Errorf("update password hash: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("update password hash: %w", err)
+	}
+	return n == 1, nil
+}

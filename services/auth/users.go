@@ -70,7 +70,8 @@ func (s *Service) register(ctx context.Context, email, password, name string) (u
 }
 
 // login checks email and password and signs a token. A wrong password and
-// an unknown e-mail fail alike, in message and in time.
+// an unknown e-mail fail alike, in message and in time. A right password
+// whose hash was made at another cost is rehashed at the configured one.
 func (s *Service) login(ctx context.Context, email, password string) (session, error) {
 	email = strings.TrimSpace(email)
 	if err := validateLogin(email, password); err != nil {
@@ -90,8 +91,20 @@ func (s *Service) login(ctx context.Context, email, password string) (session, e
 			// A stored hash that does not parse is our bug, not the user's.
 			return session{}, fmt.Errorf("login: user %s: %w", u.ID, err)
 		}
+		// A hash made at a lower cost than today's fails faster than the
+		// unknown-e-mail path, which would tell that the e-mail exists;
+		// it cannot be upgraded without the password, so the failure is
+		// made to cost at least as much instead.
+		if cost, _ := bcrypt.Cost(u.PasswordHash); cost < s.cost {
+			_ = s.compare(ctx, s.dummyHash, password)
+		}
 		s.metrics.logins.WithLabelValues(outcomeInvalidCredentials).Inc()
 		return session{}, errInvalidCredentials
+	}
+	if err := s.rehashIfStale(ctx, u, password); err != nil {
+		// The password was right; an upgrade that failed is retried at the
+		// next login rather than turning this one away.
+		s.tel.Logger.WarnContext(ctx, "password rehash failed", "user_id", u.ID, "error", err)
 	}
 	token, exp, err := s.tokens.sign(u)
 	if err != nil {
@@ -118,6 +131,32 @@ func (s *Service) validateToken(ctx context.Context, token string) (tokenClaims,
 	}
 	s.metrics.tokenValidations.WithLabelValues(outcomeValid).Inc()
 	return c, nil
+}
+
+// rehashIfStale replaces u's password hash with one at the configured cost
+// when it was made at another, so that a cost change reaches every user at
+// their next login. Call it only once password has matched the hash.
+func (s *Service) rehashIfStale(ctx context.Context, u user, password string) error {
+	old, err := bcrypt.Cost(u.PasswordHash)
+	if err != nil {
+		return fmt.Errorf("rehash: %w", err)
+	}
+	if old == s.cost {
+		return nil
+	}
+	hash, err := s.hash(ctx, password)
+	if err != nil {
+		return fmt.Errorf("rehash: %w", err)
+	}
+	replaced, err := replacePasswordHash(ctx, s.db, u.ID, u.PasswordHash, hash)
+	if err != nil {
+		return fmt.Errorf("rehash: %w", err)
+	}
+	if replaced {
+		s.metrics.rehashes.Inc()
+		s.tel.Logger.InfoContext(ctx, "password rehashed", "user_id", u.ID, "from_cost", old, "to_cost", s.cost)
+	}
+	return nil
 }
 
 // hash runs bcrypt in its own span: it is most of a registration's time,
