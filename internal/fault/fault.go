@@ -7,16 +7,19 @@
 // metadata; every service applies the items naming it. Format:
 //
 //	catalog:delay=300ms,orders:error=unavailable
+//
+// A fault lets any client slow or break the shop, so it is a lab feature:
+// the gateway and the services only honour it when SHOPLAB_FAULTS is on,
+// and Parse bounds what one request may ask for (MaxLen, MaxItems,
+// MaxDelay).
 package fault
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -26,8 +29,18 @@ const Header = "X-Shoplab-Fault"
 // MetadataKey carries the same value in gRPC metadata.
 const MetadataKey = "x-shoplab-fault"
 
-// MaxDelay bounds an injected delay, so that a typo cannot hang a service.
-const MaxDelay = 30 * time.Second
+// Limits on what one request may ask for. They keep a fault a lesson's
+// tool rather than a way to hold connections open or to flood the logs,
+// which record the set in every service it passes.
+const (
+	// MaxDelay bounds the sum of a request's delays, whatever services
+	// they name: the delays of one request add up along its call chain.
+	MaxDelay = 30 * time.Second
+	// MaxItems bounds the items of a request.
+	MaxItems = 8
+	// MaxLen bounds the value in bytes, every header line included.
+	MaxLen = 1024
+)
 
 // Fault is one injected misbehaviour of one service.
 type Fault struct {
@@ -50,73 +63,25 @@ var codeByName = map[string]codes.Code{
 	"data_loss": codes.DataLoss, "unauthenticated": codes.Unauthenticated,
 }
 
-// Services that may be named in a fault.
-var services = []string{"gateway", "auth", "catalog", "orders", "notification"}
-
-// Parse reads a header value. The empty string is the empty Set.
-func Parse(raw string) (Set, error) {
-	var set Set
-	for _, item := range strings.Split(raw, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		svc, spec, ok := strings.Cut(item, ":")
-		if !ok {
-			return nil, fmt.Errorf("fault %q: want service:delay=DURATION or service:error=CODE", item)
-		}
-		svc = strings.TrimSpace(svc)
-		if !knownService(svc) {
-			return nil, fmt.Errorf("fault %q: unknown service %q (want one of %s)", item, svc, strings.Join(services, ", "))
-		}
-		kind, value, ok := strings.Cut(spec, "=")
-		if !ok {
-			return nil, fmt.Errorf("fault %q: want delay=DURATION or error=CODE", item)
-		}
-		f := Fault{Service: svc}
-		switch strings.TrimSpace(kind) {
-		case "delay":
-			d, err := time.ParseDuration(strings.TrimSpace(value))
-			if err != nil || d < 0 || d > MaxDelay {
-				return nil, fmt.Errorf("fault %q: delay must be a duration between 0 and %s", item, MaxDelay)
-			}
-			f.Delay = d
-		case "error":
-			c, ok := codeByName[strings.ToLower(strings.TrimSpace(value))]
-			if !ok {
-				return nil, fmt.Errorf("fault %q: unknown error code %q (want a gRPC code name such as unavailable)", item, value)
-			}
-			f.Code = c
-		default:
-			return nil, fmt.Errorf("fault %q: unknown kind %q (want delay or error)", item, kind)
-		}
-		set = append(set, f)
-	}
-	return set, nil
-}
-
-func knownService(s string) bool {
-	for _, k := range services {
-		if s == k {
-			return true
+func codeName(c codes.Code) string {
+	for name, code := range codeByName {
+		if code == c {
+			return name
 		}
 	}
-	return false
+	return ""
 }
 
-// String renders the set in header format.
+// String renders the set in header format. Items without effect (a zero
+// delay) are left out.
 func (s Set) String() string {
 	parts := make([]string, 0, len(s))
 	for _, f := range s {
 		if f.Delay > 0 {
 			parts = append(parts, f.Service+":delay="+f.Delay.String())
 		}
-		if f.Code != codes.OK {
-			for name, c := range codeByName {
-				if c == f.Code {
-					parts = append(parts, f.Service+":error="+name)
-				}
-			}
+		if name := codeName(f.Code); f.Code != codes.OK && name != "" {
+			parts = append(parts, f.Service+":error="+name)
 		}
 	}
 	return strings.Join(parts, ",")
@@ -143,26 +108,4 @@ func (s Set) Apply(ctx context.Context, service string) error {
 		}
 	}
 	return nil
-}
-
-// NewOutgoingContext forwards s to the services called with ctx.
-func NewOutgoingContext(ctx context.Context, s Set) context.Context {
-	if len(s) == 0 {
-		return ctx
-	}
-	return metadata.AppendToOutgoingContext(ctx, MetadataKey, s.String())
-}
-
-// FromIncomingContext returns the faults a gRPC call carries. A malformed
-// value is ignored: only the gateway validates what a client sent.
-func FromIncomingContext(ctx context.Context) Set {
-	md, _ := metadata.FromIncomingContext(ctx)
-	var set Set
-	for _, v := range md.Get(MetadataKey) {
-		s, err := Parse(v)
-		if err == nil {
-			set = append(set, s...)
-		}
-	}
-	return set
 }

@@ -25,6 +25,7 @@ func TestParse(t *testing.T) {
 		{in: "catalog:delay=1h", wantErr: true},
 		{in: "catalog:error=teapot", wantErr: true},
 		{in: "catalog:explode=1", wantErr: true},
+		{in: " catalog : delay = 1s ,, ", want: Set{{Service: "catalog", Delay: time.Second}}},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in)

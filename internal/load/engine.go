@@ -217,12 +217,15 @@ const DefaultMaxConns = 256
 // are reused: as many idle connections are kept as journeys may run.
 func newTransport(maxInFlight, maxConns int, timeout time.Duration) *http.Transport {
 	return &http.Transport{
-		Proxy:                 nil, // the target is measured, not a proxy in between
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          maxInFlight,
-		MaxIdleConnsPerHost:   maxInFlight,
-		MaxConnsPerHost:       maxConns,
-		IdleConnTimeout:       90 * time.Second,
+		Proxy:               nil, // the target is measured, not a proxy in between
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        maxInFlight,
+		MaxIdleConnsPerHost: maxInFlight,
+		MaxConnsPerHost:     maxConns,
+		// Below the shop's 30 s server-side idle limit: the generator
+		// closes an idle connection before the server does, so a request
+		// never races the server's close of a reused connection.
+		IdleConnTimeout:       25 * time.Second,
 		ResponseHeaderTimeout: timeout,
 		DisableCompression:    true,
 		ForceAttemptHTTP2:     false,

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -102,7 +103,7 @@ func (e *ScenarioError) Error() string {
 func Parse(file string, data []byte) (*Scenario, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlErrors(file, err)
+		return nil, yamlErrors(file, data, err)
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, &ScenarioError{File: file, Line: 1, Msg: "empty scenario"}
@@ -111,7 +112,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlErrors(file, err)
+		return nil, yamlErrors(file, data, err)
 	}
 	c := &compiler{file: file, root: root.Content[0]}
 	s := c.compile(&raw)
@@ -126,10 +127,20 @@ func Parse(file string, data []byte) (*Scenario, error) {
 
 var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 var unknownFieldRe = regexp.MustCompile(`^field (\S+) not found in type load\.(\w+)$`)
+var unknownAnchorRe = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
+// yamlReaderErrors start the messages of yaml.v3's reader, which refuses
+// a byte without saying where it is.
+var yamlReaderErrors = []string{
+	"invalid leading UTF-8", "incomplete UTF-8", "invalid trailing UTF-8",
+	"invalid length of a UTF-8", "invalid Unicode character", "control characters are not allowed",
+}
 
 // yamlErrors turns yaml.v3's errors into ScenarioErrors, with the known
-// fields listed for an unknown one.
-func yamlErrors(file string, err error) error {
+// fields listed for an unknown one. Each gets a line of data: yaml.v3
+// leaves it out of errors on the first line and of those its reader and
+// anchor resolution find, so those are looked up here.
+func yamlErrors(file string, data []byte, err error) error {
 	var msgs []string
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
@@ -139,10 +150,12 @@ func yamlErrors(file string, err error) error {
 	}
 	errs := make([]error, 0, len(msgs))
 	for _, m := range msgs {
-		e := &ScenarioError{File: file, Msg: strings.TrimPrefix(m, "yaml: ")}
+		e := &ScenarioError{File: file, Line: 1, Msg: strings.TrimPrefix(m, "yaml: ")}
 		if sm := yamlLineRe.FindStringSubmatch(m); sm != nil {
 			e.Line, _ = strconv.Atoi(sm[1])
 			e.Msg = sm[2]
+		} else {
+			e.Line = unplacedLine(data, e.Msg)
 		}
 		if fm := unknownFieldRe.FindStringSubmatch(e.Msg); fm != nil {
 			e.Msg = fmt.Sprintf("unknown field %q in %s (known: %s)", fm[1], rawTypeName(fm[2]), strings.Join(rawFields(fm[2]), ", "))
@@ -150,6 +163,41 @@ func yamlErrors(file string, err error) error {
 		errs = append(errs, e)
 	}
 	return errors.Join(errs...)
+}
+
+// unplacedLine is the line of data a yaml.v3 error without one is about:
+// the first byte YAML refuses for a reader error, the first use of the
+// anchor for an unknown one, and otherwise the first line.
+func unplacedLine(data []byte, msg string) int {
+	off := -1
+	if slices.ContainsFunc(yamlReaderErrors, func(p string) bool { return strings.HasPrefix(msg, p) }) {
+		off = refusedByte(data)
+	} else if am := unknownAnchorRe.FindStringSubmatch(msg); am != nil {
+		off = bytes.Index(data, []byte("*"+am[1]))
+	}
+	if off < 0 {
+		return 1
+	}
+	return bytes.Count(data[:off], []byte("\n")) + 1
+}
+
+// refusedByte is the offset of the first character YAML does not allow
+// (invalid UTF-8 or a control character), or -1.
+func refusedByte(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 || !yamlPrintable(r) {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// yamlPrintable is YAML 1.2's c-printable, which yaml.v3's reader checks.
+func yamlPrintable(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0x7E) || r == 0x85 ||
+		(r >= 0xA0 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
 func rawType(name string) reflect.Type {

@@ -181,6 +181,20 @@ func (c *compiler) faults(raw *rawScenario, s *Scenario) {
 		}
 		s.Faults = append(s.Faults, out)
 	}
+	// A request carries every fault of its region in one header, which
+	// the gateway would refuse if together they broke fault's limits.
+	for _, r := range s.Regions {
+		var all []string
+		for _, f := range s.Faults {
+			if len(f.Regions) == 0 || slices.Contains(f.Regions, r.Region) {
+				all = append(all, f.Inject)
+			}
+		}
+		if _, err := fault.Parse(strings.Join(all, ",")); err != nil {
+			c.errorf(c.at("faults"), "the faults of region %s together: %v", r.Region, err)
+			return
+		}
+	}
 }
 
 func regionNames(rs []RegionWeight) string {

@@ -68,6 +68,8 @@ func TestMalformedScenariosAreRejected(t *testing.T) {
 		{"reserved header", "        think: 1s..2s\n", "        think: 1s..2s\n        headers: {X-Region: eu-west}\n", "t.yaml:21: header X-Region is set by the load generator"},
 		{"bad fault", "journeys:\n", "faults:\n  - inject: catalog:slow=1s\njourneys:\n", `t.yaml:6: fault "catalog:slow=1s": unknown kind "slow"`},
 		{"fault for a region without traffic", "journeys:\n", "faults:\n  - inject: catalog:delay=1s\n    regions: [sa-east]\njourneys:\n", `t.yaml:7: fault for region "sa-east", which gets no traffic`},
+		{"faults of a region over the limits together", "journeys:\n", "faults:\n  - inject: catalog:delay=20s\n  - inject: orders:delay=20s\n    regions: [eu-west]\njourneys:\n", `t.yaml:6: the faults of region eu-west together: fault delays add up to 40s`},
+		{"notification fault", "journeys:\n", "faults:\n  - inject: notification:delay=1s\njourneys:\n", `t.yaml:6: fault "notification:delay=1s": notification cannot be faulted by a request`},
 		{"bad threshold", "journeys:\n", "thresholds: [p99<fast]\njourneys:\n", `t.yaml:5: threshold "p99<fast": "fast" is not a duration`},
 		{"rate and stages", "journeys:\n", "stages: [{duration: 1s, rate: 5}]\njourneys:\n", "t.yaml:5: give rate and duration, or stages, not both"},
 		{"wrong type", "rate: 10", "rate: fast", "t.yaml:2: cannot unmarshal !!str `fast` into float64"},

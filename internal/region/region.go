@@ -62,3 +62,16 @@ func FromContext(ctx context.Context) string {
 	}
 	return Normalize(v)
 }
+
+// KeepOnly returns ctx whose baggage holds nothing but the region member,
+// normalised. Baggage that comes from outside the shop must be cut down to
+// it: every member travels to every service and into Kafka headers, and a
+// client could otherwise plant, say, role=admin there.
+func KeepOnly(ctx context.Context) context.Context {
+	v := baggage.FromContext(ctx).Member(baggageKey).Value()
+	ctx = baggage.ContextWithoutBaggage(ctx)
+	if v == "" {
+		return ctx
+	}
+	return WithRegion(ctx, Normalize(v))
+}
