@@ -23,13 +23,32 @@ import (
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
+// GRPCOption configures NewGRPCServer.
+type GRPCOption func(*grpcOptions)
+
+type grpcOptions struct {
+	faults bool
+}
+
+// WithFaults sets whether the server applies the faults calls carry
+// (package fault). Without it they are ignored: letting callers make a
+// service fail is for a lab that trusts them (SHOPLAB_FAULTS).
+func WithFaults(on bool) GRPCOption {
+	return func(o *grpcOptions) { o.faults = on }
+}
+
 // NewGRPCServer returns a gRPC server that traces (otelgrpc stats handler),
 // counts and times every call into the service's registry, logs each call
-// with its trace ID, applies injected faults (package fault), and turns a
-// panic into codes.Internal instead of a crash. register adds the service's API; the health service is added too
-// and reports SERVING. It fails if the gRPC server metrics are already in
-// t's registry (one server per telemetry).
-func NewGRPCServer(t *telemetry.Telemetry, register func(*grpc.Server)) (*grpc.Server, *health.Server, error) {
+// with its trace ID, applies injected faults (package fault) if WithFaults
+// turns them on, and turns a panic into codes.Internal instead of a crash.
+// register adds the service's API; the health service is added too and
+// reports SERVING until ServeGRPC, given it, drains. It fails if the gRPC
+// server metrics are already in t's registry (one server per telemetry).
+func NewGRPCServer(t *telemetry.Telemetry, register func(*grpc.Server), opts ...GRPCOption) (*grpc.Server, *health.Server, error) {
+	var o grpcOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	metrics := grpcprom.NewServerMetrics(
 		grpcprom.WithServerHandlingTimeHistogram(grpcprom.WithHistogramBuckets(telemetry.LatencyBuckets())),
 	)
@@ -45,7 +64,7 @@ func NewGRPCServer(t *telemetry.Telemetry, register func(*grpc.Server)) (*grpc.S
 		grpc.ChainUnaryInterceptor(
 			metrics.UnaryServerInterceptor(exemplar),
 			logCalls(t.Logger),
-			fault.UnaryServerInterceptor(t.Service, t.Logger),
+			fault.UnaryServerInterceptor(t.Service, t.Logger, o.faults),
 			recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 				t.Logger.ErrorContext(ctx, "panic in gRPC handler", "panic", p)
 				return status.Error(codes.Internal, "internal error")

@@ -13,7 +13,9 @@ import (
 type Check func(ctx context.Context) error
 
 // AdminRoutes adds /metrics and /healthz to mux. /healthz answers 200 when
-// every check passes and 503 with the failures otherwise.
+// every check passes and 503 with the failures otherwise, or 503 with
+// status "draining", without running the checks, once the server stops
+// (ServeHTTPWith): whoever probes it should send no more work.
 func AdminRoutes(mux *http.ServeMux, t *telemetry.Telemetry, checks map[string]Check) {
 	mux.Handle("GET /metrics", telemetry.MetricsHandler(t.Registry))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -25,6 +27,9 @@ func AdminRoutes(mux *http.ServeMux, t *telemetry.Telemetry, checks map[string]C
 			Checks  map[string]string `json:"checks,omitempty"`
 		}{Service: t.Service, Status: "ok", Checks: map[string]string{}}
 		code := http.StatusOK
+		if Draining(r.Context()) {
+			body.Status, code, checks = "draining", http.StatusServiceUnavailable, nil
+		}
 		for name, check := range checks {
 			if err := check(ctx); err != nil {
 				body.Checks[name] = err.Error()

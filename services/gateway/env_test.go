@@ -74,6 +74,7 @@ func newEnv(t *testing.T, checks map[string]server.Check) *testEnv {
 		Catalog:   shopv1.NewCatalogServiceClient(dial(catalogAddr)),
 		Orders:    shopv1.NewOrdersServiceClient(dial(ordersAddr)),
 		Checks:    checks,
+		Faults:    true,
 	})
 	srv := httptest.NewServer(gw.Handler())
 	t.Cleanup(srv.Close)
@@ -88,7 +89,7 @@ func serveGRPC(t *testing.T, service string, register func(*grpc.Server)) string
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _, err := server.NewGRPCServer(tel, register)
+	s, _, err := server.NewGRPCServer(tel, register, server.WithFaults(true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,17 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/shoplab/shoplab/internal/server"
 )
 
 // Error codes: the "code" of an error body. Clients may switch on them, so
 // they are part of the API.
 const (
 	CodeInvalidJSON          = "invalid_json"
+	CodeInvalidUTF8          = "invalid_utf8"
+	CodeDuplicateField       = "duplicate_field"
+	CodeRequestTimeout       = "request_timeout"
 	CodeUnknownField         = "unknown_field"
 	CodeMissingField         = "missing_field"
 	CodeValidationFailed     = "validation_failed"
@@ -24,11 +29,19 @@ const (
 	CodeInvalidCredentials   = "invalid_credentials"
 	CodeInvalidID            = "invalid_id"
 	CodeInvalidFault         = "invalid_fault"
+	CodeFaultsDisabled       = "faults_disabled"
 	CodeUnknownProduct       = "unknown_product"
 	CodeInsufficientStock    = "insufficient_stock"
 	CodeEmailTaken           = "email_taken"
 	CodeNotFound             = "not_found"
 	CodeMethodNotAllowed     = "method_not_allowed"
+	// CodeOverloaded comes with a 503 and Retry-After when the gateway
+	// already has as many requests in progress as it takes.
+	CodeOverloaded = server.CodeOverloaded
+	// CodeShuttingDown comes with a 503 while the gateway stops: for a
+	// request that arrives while it drains, and for one still running
+	// when the drain's time is up.
+	CodeShuttingDown = server.CodeShuttingDown
 
 	// Codes for gRPC statuses that carry no ErrorInfo reason.
 	CodeInvalidArgument    = "invalid_argument"

@@ -3,9 +3,11 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -41,6 +43,8 @@ type call struct {
 	method  string
 	traceID trace.TraceID
 	region  string
+	// baggage is every member the call's baggage carried, "key=value".
+	baggage []string
 	fault   []string
 	// deadline is how long the call had left when it arrived; 0 without
 	// a deadline.
@@ -66,6 +70,7 @@ func (r *recorder) note(ctx context.Context, method string, req any) {
 		method:   method,
 		traceID:  trace.SpanContextFromContext(ctx).TraceID(),
 		region:   region.FromContext(ctx),
+		baggage:  baggageMembers(ctx),
 		fault:    md.Get(fault.MetadataKey),
 		deadline: left,
 		req:      req,
@@ -82,6 +87,16 @@ func (r *recorder) last(method string) (call, bool) {
 		}
 	}
 	return call{}, false
+}
+
+// baggageMembers lists the members of ctx's baggage, sorted.
+func baggageMembers(ctx context.Context) []string {
+	var out []string
+	for _, m := range baggage.FromContext(ctx).Members() {
+		out = append(out, m.Key()+"="+m.Value())
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (r *recorder) count() int {

@@ -24,6 +24,10 @@ type Options struct {
 	Orders    shopv1.OrdersServiceClient
 	// Checks are reported by GET /healthz, e.g. the backends' gRPC health.
 	Checks map[string]server.Check
+	// Faults honours X-Shoplab-Fault (SHOPLAB_FAULTS). Off, a request
+	// carrying it is refused, so that a scenario run against a shop
+	// without faults fails visibly instead of measuring nothing.
+	Faults bool
 }
 
 // Gateway serves the public API. Build it with New.
@@ -36,6 +40,7 @@ type Gateway struct {
 	catalog shopv1.CatalogServiceClient
 	orders  shopv1.OrdersServiceClient
 	handler http.Handler
+	faults  bool
 }
 
 // New builds the gateway and registers its HTTP metrics in
@@ -48,6 +53,7 @@ func New(o Options) *Gateway {
 		auth:    o.Auth,
 		catalog: o.Catalog,
 		orders:  o.Orders,
+		faults:  o.Faults,
 	}
 	g.metrics = newHTTPMetrics(o.Telemetry.Registry, g.log)
 	g.handler = g.newRouter(o.Checks)

@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"reflect"
 	"strings"
 )
@@ -20,8 +22,21 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
 	if err := requireJSON(r); err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	dec := json.NewDecoder(r.Body)
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// A client that trickles its body must not keep the
+			// connection for another request.
+			w.Header().Set("Connection", "close")
+		}
+		return readError(err)
+	}
+	// encoding/json would take these without a word and change them, so
+	// they are checked on the raw text first.
+	if e := checkJSONText(raw); e != nil {
+		return e
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
@@ -29,14 +44,21 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
 	// A second value, or garbage, after the object is a malformed body,
 	// not something to ignore silently.
 	var extra json.RawMessage
-	switch err := dec.Decode(&extra); {
-	case errors.Is(err, io.EOF):
+	if err := dec.Decode(&extra); errors.Is(err, io.EOF) {
 		return nil
-	case err != nil && isTooLarge(err):
-		return decodeError(err)
-	default:
-		return &apiError{Status: http.StatusBadRequest, Code: CodeInvalidJSON, Message: "unexpected data after the JSON object"}
 	}
+	return &apiError{Status: http.StatusBadRequest, Code: CodeInvalidJSON, Message: "unexpected data after the JSON object"}
+}
+
+// readError answers for a body that could not be read in full.
+func readError(err error) *apiError {
+	switch {
+	case isTooLarge(err):
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", maxBodyBytes)}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &apiError{Status: http.StatusRequestTimeout, Code: CodeRequestTimeout, Message: "the request body did not arrive in time", Cause: err}
+	}
+	return &apiError{Status: http.StatusBadRequest, Code: CodeInvalidJSON, Message: "request body could not be read in full", Cause: err}
 }
 
 func requireJSON(r *http.Request) *apiError {
@@ -69,8 +91,6 @@ func decodeError(err error) *apiError {
 		typeErr *json.UnmarshalTypeError
 	)
 	switch {
-	case isTooLarge(err):
-		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", maxBodyBytes)}
 	case errors.Is(err, io.EOF):
 		return bad(CodeInvalidJSON, "request body is empty; want a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -16,10 +16,20 @@ const faultService = "gateway"
 // injectFaults reads X-Shoplab-Fault: it performs the gateway's own items
 // and forwards the whole set to the backends as gRPC metadata. It is the
 // only place the header is validated, so a typo is a 400 here rather than
-// a silently ignored fault further in.
+// a silently ignored fault further in. With faults off the header is
+// refused rather than ignored, for the same reason: a scenario that asks
+// for a fault must not run as if it had one.
 func (g *Gateway) injectFaults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw := strings.Join(r.Header.Values(fault.Header), ",")
+		if !g.faults {
+			if strings.Trim(raw, " \t,") != "" {
+				g.fail(w, r, apiError{Status: http.StatusBadRequest, Code: CodeFaultsDisabled, Message: fault.Header + ": fault injection is off on this shop (SHOPLAB_FAULTS)"})
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
 		set, err := fault.Parse(raw)
 		if err != nil {
 			g.fail(w, r, apiError{Status: http.StatusBadRequest, Code: CodeInvalidFault, Message: fault.Header + ": " + err.Error()})

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +43,36 @@ func TestRegion(t *testing.T) {
 			}
 			if line := env.requestLine(t, "/api/v1/products"); line["region"] != tc.want {
 				t.Errorf("log line region %v, want %q", line["region"], tc.want)
+			}
+		})
+	}
+}
+
+// TestClientBaggageFiltered: of the caller's baggage only the region
+// reaches the backends, and it is the one X-Region names: members a
+// client makes up (role=admin) must not travel into the shop.
+func TestClientBaggageFiltered(t *testing.T) {
+	tests := []struct {
+		name, baggage, region string
+		want                  []string
+	}{
+		{name: "made-up members", baggage: "role=admin,tenant=x,region=eu-west", region: "eu-west", want: []string{"shoplab.region=eu-west"}},
+		{name: "region member of its own", baggage: "shoplab.region=us-east,role=admin", region: "", want: []string{"shoplab.region=unknown"}},
+		{name: "bad region member", baggage: "shoplab.region=mars;p=1", region: "sa-east", want: []string{"shoplab.region=sa-east"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newEnv(t, nil)
+			r := env.do(t, http.MethodGet, "/api/v1/products", map[string]string{"baggage": tc.baggage, "X-Region": tc.region}, "")
+			if r.status != http.StatusOK {
+				t.Fatalf("status %d: %s", r.status, r.body)
+			}
+			c, ok := env.rec.last("ListProducts")
+			if !ok {
+				t.Fatal("catalog was not called")
+			}
+			if !slices.Equal(c.baggage, tc.want) {
+				t.Errorf("catalog saw baggage %q, want %q", c.baggage, tc.want)
 			}
 		})
 	}

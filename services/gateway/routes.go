@@ -43,7 +43,8 @@ func (g *Gateway) newRouter(checks map[string]server.Check) *chi.Mux {
 // middleware is the instrumentation chain, outermost first. The trace
 // context and region are in the context before the span starts, so the span
 // joins the caller's trace and carries the region. Metrics and the log line
-// wrap everything that can answer, including panics and bad fault headers.
+// wrap everything that can answer, including panics, bad fault headers and
+// the 503 of a request the server's stop cut.
 func (g *Gateway) middleware() []func(http.Handler) http.Handler {
 	return []func(http.Handler) http.Handler{
 		g.extractTraceContext,
@@ -51,6 +52,7 @@ func (g *Gateway) middleware() []func(http.Handler) http.Handler {
 		g.traceRequests,
 		g.measureRequests,
 		g.logRequests,
+		g.answerAtHardStop,
 		g.recoverPanics,
 		g.injectFaults,
 	}
