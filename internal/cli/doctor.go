@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -144,10 +143,7 @@ func doctorConfig(app *App, f doctorFlags) (doctor.Config, error) {
 	if err != nil {
 		return doctor.Config{}, err
 	}
-	brokers := s.cfg.KafkaBrokers
-	if len(brokers) == 0 {
-		brokers = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(s.cfg.EmbeddedKafkaPort))}
-	}
+	brokers := s.cfg.Brokers()
 	cfg := doctor.Config{
 		Mode:     mode,
 		Services: lab.Endpoints(s.cfg),

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoplab/shoplab/internal/compose"
+	"github.com/shoplab/shoplab/internal/lab"
 )
 
 type downOptions struct {
@@ -111,7 +112,9 @@ func stopServices(ctx context.Context, app *App) error {
 	if err := p.Signal(syscall.SIGTERM); err != nil {
 		return fmt.Errorf("signal pid %d: %w", pid, err)
 	}
-	limit := s.cfg.ShutdownTimeout + 10*time.Second
+	// The process stops within its budget plus the margin to exit: the
+	// same numbers it stops by (lab.StopTimeout).
+	limit := lab.StopTimeout(s.cfg)
 	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()

@@ -28,9 +28,6 @@ const (
 	exitInterrupted     = 130
 )
 
-// defaultTarget is the gateway of a lab started with shoplab up.
-const defaultTarget = "http://127.0.0.1:8100"
-
 type loadFlags struct {
 	scenario, scenariosDir, target, out string
 	rate                                float64
@@ -71,7 +68,7 @@ Exit codes:
 	fl := cmd.Flags()
 	fl.StringVar(&f.scenario, "scenario", "", "scenario name (a file in --scenarios-dir) or path to a scenario file")
 	fl.StringVar(&f.scenariosDir, "scenarios-dir", "scenarios", "directory of the named scenarios")
-	fl.StringVar(&f.target, "target", "", "gateway URL (default $SHOPLAB_TARGET, else "+defaultTarget+")")
+	fl.StringVar(&f.target, "target", "", "gateway URL (default $SHOPLAB_TARGET, else the lab's gateway: http://127.0.0.1:$GATEWAY_HTTP_PORT, 8100 unless set)")
 	fl.StringVar(&f.out, "out", "text", "result format: text or json (json goes to stdout; progress to stderr)")
 	fl.Float64Var(&f.rate, "rate", 0, "journeys per second, overriding the scenario's (a ramp is scaled so that its peak is this)")
 	fl.DurationVar(&f.duration, "duration", 0, "how long arrivals go on, overriding the scenario's (a ramp's stages are scaled)")
@@ -107,14 +104,12 @@ func runLoad(ctx context.Context, app *App, f loadFlags) error {
 	if err != nil {
 		return err
 	}
-	target := f.target
+	target := strings.TrimSuffix(f.target, "/")
 	if target == "" {
-		target = app.Getenv("SHOPLAB_TARGET")
+		if target, err = loadTarget(app.Getenv); err != nil {
+			return err
+		}
 	}
-	if target == "" {
-		target = defaultTarget
-	}
-	target = strings.TrimSuffix(target, "/")
 
 	progressOut := app.Stdout
 	if f.out == "json" {
@@ -137,30 +132,15 @@ func runLoad(ctx context.Context, app *App, f loadFlags) error {
 		return fmt.Errorf("target %s is not reachable (%w); is the shop running? Start it with: shoplab up --local", target, err)
 	}
 
-	loki := &load.Annotator{URL: cmpOrString(app.Getenv("LOKI_URL"), stack.LokiURL)}
-	annotate := loki.Ready(ctx, 500*time.Millisecond) == nil
-	labels := load.AnnotationLabels(sc.Name)
-	if annotate {
-		if err := loki.Push(ctx, labels, time.Now(), e.StartLine(target)); err != nil {
-			fmt.Fprintf(app.Stderr, "(could not annotate the start in Loki: %v)\n", err)
-		}
-	}
 	fmt.Fprintf(progressOut, "Running %s against %s: %s at up to %g journeys/s from %s (Ctrl-C stops early)\n",
 		sc.Name, target, e.Duration(), e.PeakRate(), strings.Join(e.Regions(), ", "))
 
-	res, err := e.Run(ctx)
+	res, err := runAnnotated(ctx, app.Getenv, e, target, func(err error) { fmt.Fprintf(app.Stderr, "(%v)\n", err) })
 	if live {
 		fmt.Fprintln(progressOut)
 	}
 	if err != nil {
 		return err
-	}
-	if annotate {
-		// The run's ctx may be cancelled (Ctrl-C); the end still belongs
-		// in Loki.
-		if err := loki.Push(context.WithoutCancel(ctx), labels, time.Now(), load.EndLine(res)); err != nil {
-			fmt.Fprintf(app.Stderr, "(could not annotate the end in Loki: %v)\n", err)
-		}
 	}
 
 	var traceURL func(string) string

@@ -2,16 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/lab"
-	"github.com/shoplab/shoplab/internal/listener"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
@@ -41,21 +37,10 @@ func serveOne(ctx context.Context, app *App, name string) error {
 	if err != nil {
 		return err
 	}
-	ports := map[string][2]int{
-		lab.Gateway:      {s.cfg.Gateway.HTTPPort, 0},
-		lab.Auth:         {s.cfg.Auth.HTTPPort, s.cfg.Auth.GRPCPort},
-		lab.Catalog:      {s.cfg.Catalog.HTTPPort, s.cfg.Catalog.GRPCPort},
-		lab.Orders:       {s.cfg.Orders.HTTPPort, s.cfg.Orders.GRPCPort},
-		lab.Notification: {s.cfg.Notification.HTTPPort, 0},
-	}
-	p, ok := ports[name]
-	if !ok {
+	if _, ok := lab.PortsOf(s.cfg, name); !ok {
 		return fmt.Errorf("unknown service %q: want one of %v or broker", name, lab.Services())
 	}
-	brokers := s.cfg.KafkaBrokers
-	if len(brokers) == 0 {
-		brokers = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(s.cfg.EmbeddedKafkaPort))}
-	}
+	brokers := s.cfg.Brokers()
 	tel, err := telemetry.New(ctx, telemetry.Config{
 		Service: name, LogDir: s.cfg.LogDir, Stdout: app.Stdout, LogLevel: s.logLevel, OTLP: s.otlp,
 	})
@@ -67,13 +52,8 @@ func serveOne(ctx context.Context, app *App, name string) error {
 		Config: s.cfg, Telemetry: tel, Brokers: brokers,
 		Peers: map[string]string{lab.Auth: s.cfg.Auth.Addr, lab.Catalog: s.cfg.Catalog.Addr, lab.Orders: s.cfg.Orders.Addr},
 	}
-	if d.HTTP, err = listener.Listen(s.cfg.Listen(p[0])); err != nil {
+	if d.HTTP, d.GRPC, err = lab.Listen(s.cfg, name); err != nil {
 		return err
-	}
-	if p[1] != 0 {
-		if d.GRPC, err = listener.Listen(s.cfg.Listen(p[1])); err != nil {
-			return errors.Join(err, d.HTTP.Close())
-		}
 	}
 	c, err := lab.Build(ctx, name, d)
 	if err != nil {
@@ -88,7 +68,7 @@ func serveBroker(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: s.cfg.EmbeddedKafkaPort})
+	b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: s.cfg.EmbeddedKafkaPort, DataDir: s.cfg.BrokerDataDir()})
 	if err != nil {
 		return err
 	}

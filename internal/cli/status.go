@@ -47,11 +47,7 @@ func status(ctx context.Context, app *App) error {
 		}
 		fmt.Fprintf(app.Stdout, "%-13s %-9s %-22s %s\n", e.Service, health, e.HTTP, grpc)
 	}
-	brokers := s.cfg.KafkaBrokers
-	if len(brokers) == 0 {
-		brokers = []string{fmt.Sprintf("127.0.0.1:%d", s.cfg.EmbeddedKafkaPort)}
-	}
-	for _, b := range brokers {
+	for _, b := range s.cfg.Brokers() {
 		health := "healthy"
 		d := net.Dialer{Timeout: time.Second}
 		conn, err := d.DialContext(ctx, "tcp", b)

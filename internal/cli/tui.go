@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -73,16 +70,10 @@ func tuiDeps(app *App) (tui.Deps, error) {
 			d.Brokers = append(d.Brokers, tui.Broker{Name: "kafka", Addr: b})
 		}
 	} else {
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(s.cfg.EmbeddedKafkaPort))
-		d.Brokers = []tui.Broker{{Name: "kafka (embedded)", Addr: addr, Embedded: true}}
+		d.Brokers = []tui.Broker{{Name: "kafka (embedded)", Addr: s.cfg.EmbeddedKafkaAddr(), Embedded: true}}
 	}
-	d.Target = strings.TrimSuffix(app.Getenv("SHOPLAB_TARGET"), "/")
-	if d.Target == "" {
-		for _, e := range endpoints {
-			if e.Service == lab.Gateway {
-				d.Target = "http://" + e.HTTP
-			}
-		}
+	if d.Target, err = loadTarget(app.Getenv); err != nil {
+		return d, err
 	}
 	if exe, err := app.Executable(); err == nil {
 		d.Lab = tui.ExecRunner{Path: exe}
@@ -117,17 +108,7 @@ func annotatedLoad(app *App) tui.LoadFunc {
 		if err != nil {
 			return nil, err
 		}
-		loki := &load.Annotator{URL: cmpOrString(app.Getenv("LOKI_URL"), stack.LokiURL)}
-		annotate := loki.Ready(ctx, 500*time.Millisecond) == nil
-		labels := load.AnnotationLabels(sc.Name)
-		if annotate {
-			_ = loki.Push(ctx, labels, time.Now(), e.StartLine(o.Target))
-		}
-		res, err := e.Run(ctx)
-		if err == nil && annotate {
-			_ = loki.Push(context.WithoutCancel(ctx), labels, time.Now(), load.EndLine(res))
-		}
-		return res, err
+		return runAnnotated(ctx, app.Getenv, e, o.Target, func(error) {})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,25 @@ type Config struct {
 	BcryptCost int
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration
+	// Reconcile is how the orders service gives back the stock of orders
+	// that were never stored.
+	Reconcile Reconcile
+	// Faults lets a request inject faults (X-Shoplab-Fault, package
+	// fault). The lab's scenarios and lessons rely on it, so it is on by
+	// default; anything reachable by untrusted clients should turn it off.
+	Faults bool
+}
+
+// Reconcile tunes the orders service's reconciler.
+type Reconcile struct {
+	// ReservationTimeout is how old a pending reservation must be before
+	// the reconciler releases its stock. It must stay well above the
+	// longest order placement (the orders service bounds its stock call to
+	// a minute): an order still being placed after it is refused. Tests
+	// lower it to see crashed orders released quickly.
+	ReservationTimeout time.Duration
+	// Interval is the pause between the reconciler's passes.
+	Interval time.Duration
 }
 
 // HTTPService is a service reached over HTTP only (its API or its admin
@@ -132,6 +152,11 @@ func Load(getenv Getenv) (Config, error) {
 		TokenTTL:        r.duration("AUTH_TOKEN_TTL", 24*time.Hour),
 		BcryptCost:      r.integer("AUTH_BCRYPT_COST", 0),
 		ShutdownTimeout: r.duration("SHOPLAB_SHUTDOWN_TIMEOUT", 15*time.Second),
+		Faults:          r.boolean("SHOPLAB_FAULTS", true),
+		Reconcile: Reconcile{
+			ReservationTimeout: r.duration("ORDERS_RESERVATION_TIMEOUT", 2*time.Minute),
+			Interval:           r.duration("ORDERS_RECONCILE_INTERVAL", 30*time.Second),
+		},
 	}
 	c.Auth.Addr = r.str("AUTH_ADDR", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Auth.GRPCPort)))
 	c.Catalog.Addr = r.str("CATALOG_ADDR", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Catalog.GRPCPort)))
@@ -151,6 +176,12 @@ func Load(getenv Getenv) (Config, error) {
 	if c.TokenTTL <= 0 {
 		r.errs = append(r.errs, errors.New("AUTH_TOKEN_TTL: must be positive"))
 	}
+	if c.Reconcile.ReservationTimeout <= 0 {
+		r.errs = append(r.errs, errors.New("ORDERS_RESERVATION_TIMEOUT: must be positive"))
+	}
+	if c.Reconcile.Interval <= 0 {
+		r.errs = append(r.errs, errors.New("ORDERS_RECONCILE_INTERVAL: must be positive"))
+	}
 	for _, b := range c.KafkaBrokers {
 		if _, _, err := net.SplitHostPort(b); err != nil {
 			r.errs = append(r.errs, fmt.Errorf("KAFKA_BROKERS: %q is not host:port", b))
@@ -161,6 +192,26 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	return c, nil
 }
+
+// EmbeddedKafkaAddr is where the embedded broker listens and is reached:
+// always loopback, since it advertises the address it listens on and only
+// this machine's services use it.
+func (c Config) EmbeddedKafkaAddr() string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(c.EmbeddedKafkaPort))
+}
+
+// Brokers are the Kafka bootstrap addresses clients use: KAFKA_BROKERS,
+// or the embedded broker's when it is unset.
+func (c Config) Brokers() []string {
+	if len(c.KafkaBrokers) > 0 {
+		return c.KafkaBrokers
+	}
+	return []string{c.EmbeddedKafkaAddr()}
+}
+
+// BrokerDataDir is where the embedded broker keeps its log, so that events
+// the outbox already handed over survive a restart of the lab.
+func (c Config) BrokerDataDir() string { return filepath.Join(c.DataDir, "broker") }
 
 // Listen returns the host:port addresses a service binds to for port.
 func (c Config) Listen(port int) []string {
@@ -220,6 +271,21 @@ func (r *reader) duration(key string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// boolean accepts the spellings people use for a switch, in any case.
+func (r *reader) boolean(key string, def bool) bool {
+	v := strings.TrimSpace(r.getenv(key))
+	switch strings.ToLower(v) {
+	case "":
+		return def
+	case "on", "true", "1":
+		return true
+	case "off", "false", "0":
+		return false
+	}
+	r.errs = append(r.errs, fmt.Errorf("%s=%q: want on, off, true, false, 1 or 0", key, v))
+	return def
 }
 
 // ips reads a comma-separated list of IP addresses.

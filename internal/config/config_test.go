@@ -46,6 +46,30 @@ func TestLoad(t *testing.T) {
 		{name: "short secret", env: map[string]string{"AUTH_JWT_SECRET": "hunter2"}, wantErr: "AUTH_JWT_SECRET"},
 		{name: "bad broker", env: map[string]string{"KAFKA_BROKERS": "localhost"}, wantErr: "KAFKA_BROKERS"},
 		{name: "bad from", env: map[string]string{"SMTP_FROM": "not an address"}, wantErr: "SMTP_FROM"},
+		{name: "faults on by default", env: map[string]string{},
+			check: func(c Config) bool { return c.Faults }},
+		{name: "faults off", env: map[string]string{"SHOPLAB_FAULTS": "off"},
+			check: func(c Config) bool { return !c.Faults }},
+		{name: "faults false", env: map[string]string{"SHOPLAB_FAULTS": " FALSE "},
+			check: func(c Config) bool { return !c.Faults }},
+		{name: "faults 0", env: map[string]string{"SHOPLAB_FAULTS": "0"},
+			check: func(c Config) bool { return !c.Faults }},
+		{name: "faults true", env: map[string]string{"SHOPLAB_FAULTS": "true"},
+			check: func(c Config) bool { return c.Faults }},
+		{name: "faults bad value", env: map[string]string{"SHOPLAB_FAULTS": "yes"}, wantErr: "SHOPLAB_FAULTS=\"yes\": want on, off, true, false, 1 or 0"},
+		{name: "reconciler defaults", env: map[string]string{},
+			check: func(c Config) bool {
+				return c.Reconcile.ReservationTimeout == 2*time.Minute && c.Reconcile.Interval == 30*time.Second
+			}},
+		{name: "reconciler tuned", env: map[string]string{"ORDERS_RESERVATION_TIMEOUT": "3s", "ORDERS_RECONCILE_INTERVAL": "250ms"},
+			check: func(c Config) bool {
+				return c.Reconcile.ReservationTimeout == 3*time.Second && c.Reconcile.Interval == 250*time.Millisecond
+			}},
+		{name: "reservation timeout zero", env: map[string]string{"ORDERS_RESERVATION_TIMEOUT": "0s"}, wantErr: "ORDERS_RESERVATION_TIMEOUT: must be positive"},
+		{name: "reservation timeout negative", env: map[string]string{"ORDERS_RESERVATION_TIMEOUT": "-1m"}, wantErr: "ORDERS_RESERVATION_TIMEOUT: must be positive"},
+		{name: "reservation timeout bad", env: map[string]string{"ORDERS_RESERVATION_TIMEOUT": "2 minutes"}, wantErr: "ORDERS_RESERVATION_TIMEOUT"},
+		{name: "reconcile interval zero", env: map[string]string{"ORDERS_RECONCILE_INTERVAL": "0"}, wantErr: "ORDERS_RECONCILE_INTERVAL: must be positive"},
+		{name: "reconcile interval bad", env: map[string]string{"ORDERS_RECONCILE_INTERVAL": "often"}, wantErr: "ORDERS_RECONCILE_INTERVAL"},
 		{name: "bind hosts", env: map[string]string{"SHOPLAB_BIND_HOST": "127.0.0.1, 172.17.0.1"},
 			check: func(c Config) bool {
 				l := c.Listen(8100)

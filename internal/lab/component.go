@@ -112,7 +112,9 @@ func Build(ctx context.Context, name string, d Deps) (*Component, error) {
 		}
 		svc, err := orders.New(ctx, orders.Options{
 			DBPath: dbPath, Telemetry: d.Telemetry, Publisher: pub,
-			Catalog: shopv1.NewCatalogServiceClient(conn),
+			Catalog:            shopv1.NewCatalogServiceClient(conn),
+			ReservationTimeout: d.Config.Reconcile.ReservationTimeout,
+			ReconcileInterval:  d.Config.Reconcile.Interval,
 		})
 		if err != nil {
 			return nil, errors.Join(err, pub.Close(), conn.Close())
@@ -175,6 +177,7 @@ func buildGateway(d Deps, grace time.Duration) (*Component, error) {
 		Catalog:   shopv1.NewCatalogServiceClient(conns[Catalog]),
 		Orders:    shopv1.NewOrdersServiceClient(conns[Orders]),
 		Checks:    checks,
+		Faults:    d.Config.Faults,
 	})
 	return &Component{
 		Name:    Gateway,
@@ -187,7 +190,7 @@ func buildGateway(d Deps, grace time.Duration) (*Component, error) {
 // built, svc is closed; what the caller opened for svc stays the caller's
 // to release.
 func backendComponent(name string, d Deps, svc backend, grace time.Duration) (*Component, error) {
-	gs, _, err := server.NewGRPCServer(d.Telemetry, svc.Register)
+	gs, hs, err := server.NewGRPCServer(d.Telemetry, svc.Register, server.WithFaults(d.Config.Faults))
 	if err != nil {
 		return nil, errors.Join(err, svc.Close())
 	}
@@ -196,7 +199,7 @@ func backendComponent(name string, d Deps, svc backend, grace time.Duration) (*C
 		Name: name,
 		run: func(ctx context.Context) error {
 			g, ctx := errgroup.WithContext(ctx)
-			g.Go(func() error { return server.ServeGRPC(ctx, d.GRPC, gs, grace) })
+			g.Go(func() error { return server.ServeGRPC(ctx, d.GRPC, gs, hs, grace) })
 			g.Go(func() error { return server.ServeHTTP(ctx, d.HTTP, admin, grace) })
 			g.Go(func() error { return svc.Run(ctx) })
 			return g.Wait()

@@ -22,25 +22,52 @@ type Endpoint struct {
 	MetricsURL string
 }
 
+// Ports are the ports one service listens on. A port of 0 means "any
+// free port"; HasGRPC, not the port, says whether there is a gRPC API.
+type Ports struct {
+	Service string
+	HTTP    int
+	GRPC    int
+	HasGRPC bool
+}
+
+// PortTable lists every service's ports in cfg, in start order: the one
+// table the runner, `shoplab serve` and Endpoints use.
+func PortTable(cfg config.Config) []Ports {
+	return []Ports{
+		{Service: Catalog, HTTP: cfg.Catalog.HTTPPort, GRPC: cfg.Catalog.GRPCPort, HasGRPC: true},
+		{Service: Auth, HTTP: cfg.Auth.HTTPPort, GRPC: cfg.Auth.GRPCPort, HasGRPC: true},
+		{Service: Orders, HTTP: cfg.Orders.HTTPPort, GRPC: cfg.Orders.GRPCPort, HasGRPC: true},
+		{Service: Notification, HTTP: cfg.Notification.HTTPPort},
+		{Service: Gateway, HTTP: cfg.Gateway.HTTPPort},
+	}
+}
+
+// PortsOf returns name's ports in cfg.
+func PortsOf(cfg config.Config, name string) (Ports, bool) {
+	for _, p := range PortTable(cfg) {
+		if p.Service == name {
+			return p, true
+		}
+	}
+	return Ports{}, false
+}
+
 // Endpoints lists where each service of cfg listens, as seen from this
-// machine.
+// machine, in the order users read them (the entry point first).
 func Endpoints(cfg config.Config) []Endpoint {
-	ep := func(name string, httpPort, grpcPort int) Endpoint {
-		e := Endpoint{Service: name, HTTP: hostPort(httpPort)}
-		if grpcPort != 0 {
-			e.GRPC = hostPort(grpcPort)
+	var out []Endpoint
+	for _, name := range []string{Gateway, Auth, Catalog, Orders, Notification} {
+		p, _ := PortsOf(cfg, name)
+		e := Endpoint{Service: name, HTTP: hostPort(p.HTTP)}
+		if p.HasGRPC {
+			e.GRPC = hostPort(p.GRPC)
 		}
 		e.HealthURL = fmt.Sprintf("http://%s/healthz", e.HTTP)
 		e.MetricsURL = fmt.Sprintf("http://%s/metrics", e.HTTP)
-		return e
+		out = append(out, e)
 	}
-	return []Endpoint{
-		ep(Gateway, cfg.Gateway.HTTPPort, 0),
-		ep(Auth, cfg.Auth.HTTPPort, cfg.Auth.GRPCPort),
-		ep(Catalog, cfg.Catalog.HTTPPort, cfg.Catalog.GRPCPort),
-		ep(Orders, cfg.Orders.HTTPPort, cfg.Orders.GRPCPort),
-		ep(Notification, cfg.Notification.HTTPPort, 0),
-	}
+	return out
 }
 
 func hostPort(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }

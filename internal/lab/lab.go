@@ -13,12 +13,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/listener"
+	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
@@ -45,6 +47,10 @@ type Lab struct {
 	failOnce  sync.Once
 	stopOnce  sync.Once
 	stopErr   error
+	// drain tells every service's servers when their drain ends; Stop
+	// sets it.
+	drain           *server.Drain
+	shutdownTimeout time.Duration
 }
 
 type running struct {
@@ -61,7 +67,10 @@ var stopOrder = [][]string{{Gateway}, {Auth, Orders}, {Catalog, Notification}}
 // ends them; Failed reports a service that stopped on its own.
 func Start(ctx context.Context, o Options) (l *Lab, err error) {
 	cfg := o.Config
-	l = &Lab{running: map[string]*running{}, failed: make(chan struct{}), brokers: cfg.KafkaBrokers}
+	l = &Lab{
+		running: map[string]*running{}, failed: make(chan struct{}), brokers: cfg.KafkaBrokers,
+		drain: &server.Drain{}, shutdownTimeout: cfg.ShutdownTimeout,
+	}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, l.Stop(context.WithoutCancel(ctx)))
@@ -71,7 +80,7 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 	if len(l.brokers) == 0 {
 		// The embedded broker always listens on loopback: it advertises the
 		// address it listens on, and only this machine's services use it.
-		b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: cfg.EmbeddedKafkaPort})
+		b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: cfg.EmbeddedKafkaPort, DataDir: cfg.BrokerDataDir()})
 		if err != nil {
 			return l, fmt.Errorf("%w (is another lab running? try: shoplab status)", err)
 		}
@@ -129,8 +138,8 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 
 func (l *Lab) run(ctx context.Context, c *Component) {
 	// A service lives until Stop cancels it, not until the caller's ctx
-	// ends: Stop decides the order.
-	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	// ends: Stop decides the order, and its budget the drains' deadlines.
+	cctx, cancel := context.WithCancel(server.WithDrain(context.WithoutCancel(ctx), l.drain))
 	r := &running{cancel: cancel, done: make(chan struct{})}
 	l.running[c.Name] = r
 	go func() {
@@ -159,70 +168,125 @@ func (l *Lab) Embedded() bool { return l.broker != nil }
 func (l *Lab) Failed() <-chan struct{} { return l.failed }
 
 // Stop stops the services in dependency order, letting in-flight work
-// finish, then the broker, then flushes every service's telemetry.
+// finish, then the broker, then flushes every service's telemetry. It
+// takes until ctx's deadline or, without one, the configured
+// ShutdownTimeout: the stages share that one budget (stopBudget), and a
+// request the drains could not finish is cut (the gateway answers it 503,
+// and Stop's error wraps server.ErrCut). Cancelling ctx only stops the
+// waiting for services early; the telemetry is still flushed within the
+// budget.
 func (l *Lab) Stop(ctx context.Context) error {
-	l.stopOnce.Do(func() {
-		var errs []error
-		for _, stage := range stopOrder {
-			for _, name := range stage {
-				if r := l.running[name]; r != nil {
-					r.cancel()
-				}
-			}
-			for _, name := range stage {
-				if r := l.running[name]; r != nil {
-					<-r.done
-					errs = append(errs, r.err)
-				}
-			}
-		}
-		if l.broker != nil {
-			l.broker.Close()
-		}
-		for _, t := range l.tels {
-			errs = append(errs, t.Shutdown(ctx))
-		}
-		l.stopErr = errors.Join(errs...)
-	})
+	l.stopOnce.Do(func() { l.stopErr = l.stop(ctx) })
 	return l.stopErr
+}
+
+func (l *Lab) stop(ctx context.Context) error {
+	b := newStopBudget(ctx, l.shutdownTimeout)
+	l.drain.SetDeadlines(b.cut, b.closed)
+	wait, cancel := context.WithDeadline(ctx, b.flush)
+	defer cancel()
+	var errs []error
+	for _, stage := range stopOrder {
+		for _, name := range stage {
+			if r := l.running[name]; r != nil {
+				r.cancel()
+			}
+		}
+		for _, name := range stage {
+			r := l.running[name]
+			if r == nil {
+				continue
+			}
+			if err := waitStopped(wait, name, r); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if l.broker != nil {
+		l.broker.Close()
+	}
+	errs = append(errs, l.flush(ctx, b.end))
+	return errors.Join(errs...)
+}
+
+// waitStopped returns r's error once it has stopped, or an error naming
+// it if ctx ends first: it is left behind, so that one service cannot
+// hold the telemetry flush.
+func waitStopped(ctx context.Context, name string, r *running) error {
+	select {
+	case <-r.done:
+		return r.err
+	default:
+	}
+	select {
+	case <-r.done:
+		return r.err
+	case <-ctx.Done():
+		return fmt.Errorf("%s had not stopped when the stop's budget ran out: left behind", name)
+	}
+}
+
+// flush shuts every service's telemetry down at once, by end: the spans
+// of the requests just drained are exported then.
+func (l *Lab) flush(ctx context.Context, end time.Time) error {
+	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), end)
+	defer cancel()
+	errs := make([]error, len(l.tels))
+	var wg sync.WaitGroup
+	for i, t := range l.tels {
+		wg.Go(func() { errs[i] = t.Shutdown(fctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 type serviceListeners struct{ http, grpc net.Listener }
 
 func listenAll(cfg config.Config) (map[string]serviceListeners, error) {
-	ports := map[string][2]int{
-		Gateway:      {cfg.Gateway.HTTPPort, -1},
-		Auth:         {cfg.Auth.HTTPPort, cfg.Auth.GRPCPort},
-		Catalog:      {cfg.Catalog.HTTPPort, cfg.Catalog.GRPCPort},
-		Orders:       {cfg.Orders.HTTPPort, cfg.Orders.GRPCPort},
-		Notification: {cfg.Notification.HTTPPort, -1},
-	}
 	out := map[string]serviceListeners{}
-	listen := func(name string, port int) (net.Listener, error) {
-		l, err := listener.Listen(cfg.Listen(port))
+	for _, p := range PortTable(cfg) {
+		ls, err := listenPorts(cfg, p)
 		if err != nil {
-			return nil, fmt.Errorf("%s cannot listen on %s: %w (is another lab running? try: shoplab status)", name, strings.Join(cfg.Listen(port), " and "), err)
-		}
-		return l, nil
-	}
-	for _, name := range Services() {
-		p := ports[name]
-		var ls serviceListeners
-		var err error
-		if ls.http, err = listen(name, p[0]); err != nil {
 			closeListeners(out)
 			return nil, err
 		}
-		if p[1] >= 0 {
-			if ls.grpc, err = listen(name, p[1]); err != nil {
-				ls.http.Close()
-				closeListeners(out)
-				return nil, err
-			}
-		}
-		out[name] = ls
+		out[p.Service] = ls
 	}
 	return out, nil
+}
+
+// listenPorts opens a service's listeners: HTTP, and gRPC when it has an
+// API.
+func listenPorts(cfg config.Config, p Ports) (serviceListeners, error) {
+	listen := func(port int) (net.Listener, error) {
+		l, err := listener.Listen(cfg.Listen(port))
+		if err != nil {
+			return nil, fmt.Errorf("%s cannot listen on %s: %w (is another lab running? try: shoplab status)", p.Service, strings.Join(cfg.Listen(port), " and "), err)
+		}
+		return l, nil
+	}
+	var ls serviceListeners
+	var err error
+	if ls.http, err = listen(p.HTTP); err != nil {
+		return ls, err
+	}
+	if p.HasGRPC {
+		if ls.grpc, err = listen(p.GRPC); err != nil {
+			ls.http.Close()
+			return serviceListeners{}, err
+		}
+	}
+	return ls, nil
+}
+
+// Listen opens the listeners of one service alone (shoplab serve).
+func Listen(cfg config.Config, name string) (http, grpc net.Listener, err error) {
+	p, ok := PortsOf(cfg, name)
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown service %q: want one of %v", name, Services())
+	}
+	ls, err := listenPorts(cfg, p)
+	return ls.http, ls.grpc, err
 }
 
 func closeListeners(m map[string]serviceListeners) {
