@@ -25,8 +25,28 @@ run-local: build ## Run the lab without Docker: the services and an embedded Kaf
 build: ## Build the shoplab binary into .bin/
 	$(GO) build -o $(BIN)/shoplab ./cmd/shoplab
 
-test: vet ## Run every test (vet first)
+# The packages that run goroutines against each other: their tests run a
+# second time under the race detector.
+RACE_PKGS := ./services/... ./internal/outbox/ ./internal/events/ ./internal/load/ ./internal/lab/
+
+test: vet ## Run every test (vet first), the concurrent packages again with -race, and each fuzz target briefly
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE_PKGS)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+# `make test` gives each fuzz target a few seconds (new inputs beyond the
+# committed seed corpora); `make fuzz` is the longer hunt.
+TEST_FUZZTIME ?= 4s
+FUZZTIME ?= 2m
+
+.PHONY: fuzz
+fuzz: ## Run every Go fuzz target for FUZZTIME each (default 2m); a crasher is saved under testdata/fuzz/
+	@set -e; for f in $$(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go'); do \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "fuzz: $$t in ./$$(dirname $$f) for $(FUZZTIME)"; \
+			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) ./$$(dirname $$f); \
+		done; \
+	done
 
 vet: ## Static checks
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
