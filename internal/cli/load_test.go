@@ -149,7 +149,9 @@ func TestLoadJSONSchema(t *testing.T) {
 	env := map[string]string{"LOKI_URL": loki.URL, "SHOPLAB_TARGET": srv.URL}
 	out, errOut, err := runLoadCmd(t, env, "--scenarios-dir", scenariosDir, "--scenario", "browse",
 		"--rate", "20", "--duration", "1s", "--no-think", "--region", "eu-west", "--region", "us-east", "--out", "json")
-	if err != nil {
+	// Exit 3 (the generator saturated) happens on a busy machine; the
+	// schema is what this test checks, and it is written either way.
+	if err != nil && ExitCode(err) != 3 {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
 	var res struct {
