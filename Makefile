@@ -74,6 +74,13 @@ proto: tools ## Regenerate the gRPC code from proto/ (needs protoc >= 3.21 and i
 		--go-grpc_out=proto --go-grpc_opt=paths=source_relative \
 		proto/shop/v1/*.proto
 
+# The dashboards are Go (internal/dashboards/build, Grafana's Foundation
+# SDK); the JSON stays committed for provisioning, and a test fails when it
+# differs from what the code generates.
+.PHONY: dashboards
+dashboards: ## Regenerate dashboards/*.json from internal/dashboards/build
+	$(GO) test -count=1 -run '^TestCommittedDashboardsAreGenerated$$' ./internal/dashboards -update
+
 # ---- Development helpers (docs/article.md, "Set up tools") -------------------
 AIR_VERSION := v1.67.4
 SERVICES := gateway auth catalog orders notification

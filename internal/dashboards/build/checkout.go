@@ -1,0 +1,94 @@
+package build
+
+import (
+	"fmt"
+
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+
+	"github.com/shoplab/shoplab/internal/dashboards"
+	"github.com/shoplab/shoplab/internal/lab"
+)
+
+// Checkout builds "Checkout": from POST /api/v1/orders to the
+// confirmation e-mail.
+func Checkout(info dashboards.Info) *dashboard.DashboardBuilder {
+	d := New(info, "From POST /api/v1/orders to the confirmation e-mail: orders, stock, outbox, Kafka and notifications.", "checkout").
+		Annotation(LoadRunAnnotations()).
+		WithVariable(RegionVariable())
+
+	Row(d, "Orders")
+	averageValue := "sum(increase(shoplab_order_value_cents_sum[$__range])) / sum(increase(shoplab_order_value_cents_count[$__range])) / 100"
+	orderValue := func(q Quantile) string {
+		return HistogramQuantile(q, "shoplab_order_value_cents", "", nil) + " / 100" // cents to dollars
+	}
+	WithPanels(d,
+		Stat(Text{"Orders per second", "Orders placed (stock reserved and order committed)."}, "ops").
+			Decimals(2).
+			WithTarget(PromRange(RefID(0), Sum(nil, Rate("shoplab_orders_placed_total", "", RateInterval)), "orders/s")),
+		Stat(Text{"Orders placed", "Orders placed over the selected time range."}, "short").
+			Decimals(0).
+			WithTarget(PromInstant(RefID(0), Sum(nil, Increase("shoplab_orders_placed_total", "", TimeRange)), "placed")),
+		Stat(Text{"Orders failed", "Orders refused or failed over the selected time range, all reasons."}, "short").
+			Decimals(0).
+			Thresholds(Thresholds("green", Threshold{From: 1, Color: "orange"})).
+			WithTarget(PromInstant(RefID(0), Sum(nil, Increase("shoplab_orders_failed_total", "", TimeRange)), "failed")),
+		Stat(Text{"Average order value", "Mean value of placed orders over the selected time range (prices are in USD cents)."}, "currencyUSD").
+			Decimals(2).
+			WithTarget(PromInstant(RefID(0), averageValue, "average")),
+		Graph(Text{"Orders placed and failed per second", "Placed orders, and failed ones by reason (invalid, unknown_product, insufficient_stock, catalog_unavailable, catalog_error, canceled, persist)."}, "ops").
+			Span(HalfWidth).
+			WithTarget(PromRange(RefID(0), Sum(nil, Rate("shoplab_orders_placed_total", "", RateInterval)), "placed")).
+			WithTarget(PromRange(RefID(1), Sum([]string{"reason"}, Rate("shoplab_orders_failed_total", "", RateInterval)), "failed: {{reason}}")),
+		// Not a latency: no exemplars.
+		Graph(Text{"Order value p50 / p95", "Distribution of placed orders' value, in USD (histogram shoplab_order_value_cents / 100)."}, "currencyUSD").
+			Span(HalfWidth).
+			WithTarget(PromRange(RefID(0), orderValue(P50), P50.Name())).
+			WithTarget(PromRange(RefID(1), orderValue(P95), P95.Name())),
+	)
+
+	checkout := RED{Protocol: HTTP(), Matchers: `route="/api/v1/orders", method="POST", region=~"$region"`}
+	Row(d, "Checkout endpoint (POST /api/v1/orders)")
+	WithPanels(d,
+		checkout.Rate(Text{"Checkout responses per second by status", "201 placed; 4xx the client's mistake (409 insufficient stock, 404 unknown product, 401 no token); 5xx the shop's."}),
+		checkout.Duration(Text{"Checkout latency p50 / p95 / p99", "Time the gateway took to answer POST /api/v1/orders. Exemplars link to the checkout's trace (gateway → auth → orders → catalog → Kafka → notification)."}),
+		Latency{
+			Histogram: "grpc_server_handling_seconds",
+			Matchers:  fmt.Sprintf(`job=~"%s|%s", grpc_method=~"PlaceOrder|ReserveStock|ReleaseStock"`, lab.Orders, lab.Catalog),
+			By:        []string{"job", "grpc_method"},
+			Quantiles: []Quantile{P95},
+		}.Panel(Text{"PlaceOrder and stock reservation p95", "Server-side latency of the gRPC calls a checkout makes: orders.PlaceOrder and catalog.ReserveStock/ReleaseStock. Exemplars link to traces."}),
+		Graph(Text{"Stock reserved and released (units/s)", "Units of stock reserved for orders, and given back when an order could not be stored."}, "short").
+			Span(HalfWidth).
+			WithTarget(PromRange(RefID(0), Sum(nil, Rate("shoplab_catalog_stock_reserved_total", "", RateInterval)), "reserved")).
+			WithTarget(PromRange(RefID(1), Sum(nil, Rate("shoplab_catalog_stock_released_total", "", RateInterval)), "released")),
+		Graph(Text{"Reservations rejected by reason", "Reservations catalog refused: insufficient_stock, unknown_product, invalid."}, "reqps").
+			Span(HalfWidth).
+			WithTarget(PromRange(RefID(0), Sum([]string{"reason"}, Rate("shoplab_catalog_reservations_rejected_total", "", RateInterval)), "{{reason}}")),
+	)
+
+	Row(d, "Events: outbox → Kafka → notification")
+	produced := []string{"job", "topic", "outcome"}
+	consumed := []string{"group", "topic", "outcome"}
+	lag := []string{"group", "topic"}
+	sent := []string{"event_type", "channel", "outcome"}
+	WithPanels(d,
+		// The y axis starts at 0 unless a service reports -1.
+		Graph(Text{"Outbox backlog", "Events committed with their user or order and not yet acknowledged by Kafka, per service. Grows while Kafka is down; -1 means the service could not read its outbox."}, "short").
+			WithTarget(PromRange(RefID(0), "max by (job) (shoplab_outbox_backlog)", "{{job}}")),
+		Graph(Text{"Kafka messages produced per second", "Messages the outbox relays published, by service, topic and outcome (ok, error)."}, "reqps").
+			WithTarget(PromRange(RefID(0), Sum(produced, Rate("shoplab_kafka_messages_produced_total", "", RateInterval)), Legend(produced, ""))),
+		Graph(Text{"Kafka messages consumed per second", "Messages the notification consumer group handled, by topic and outcome (ok; error: retried; rejected: malformed and skipped)."}, "reqps").
+			WithTarget(PromRange(RefID(0), Sum(consumed, Rate("shoplab_kafka_messages_consumed_total", "", RateInterval)), Legend(consumed, ""))),
+		Graph(Text{"Consumer lag", "Messages behind the partition's high watermark when the consumer last fetched, summed over partitions."}, "short").
+			WithTarget(PromRange(RefID(0), Sum(lag, "shoplab_kafka_consumer_lag"), Legend(lag, ""))),
+		Latency{
+			Histogram: "shoplab_notification_latency_seconds",
+			By:        []string{"event_type"},
+			Quantiles: []Quantile{P50, P95, P99},
+		}.Panel(Text{"Notification latency p50 / p95 / p99", "Time from the event (order placed, user registered) to its e-mail being sent. Exemplars link to the trace, which spans the Kafka hop."}),
+		Graph(Text{"Notifications sent and duplicates per second", "E-mails sent by event type, channel (smtp, log) and outcome; duplicates are redelivered events the idempotent consumer skipped (no second e-mail)."}, "reqps").
+			WithTarget(PromRange(RefID(0), Sum(sent, Rate("shoplab_notifications_sent_total", "", RateInterval)), "sent "+Legend(sent, ""))).
+			WithTarget(PromRange(RefID(1), Sum([]string{"event_type"}, Rate("shoplab_notification_duplicates_total", "", RateInterval)), "duplicate {{event_type}}")),
+	)
+	return d
+}
