@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/propagation"
@@ -23,6 +24,10 @@ type Config struct {
 	Service string
 	// LogDir receives <Service>.log; empty writes no file.
 	LogDir string
+	// SpanDir receives <Service>.jsonl, every span the service ends, in
+	// OTLP/JSON lines (spanfile.go): local mode's trace store. Empty
+	// records none.
+	SpanDir string
 	// Stdout also receives the log lines; nil writes none there.
 	Stdout   io.Writer
 	LogLevel slog.Level
@@ -54,9 +59,17 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 		Registry:   reg,
 		Propagator: Propagator(),
 	}
-	tp, err := newTracerProvider(ctx, cfg.Service, cfg.OTLP, cfg.SpanProcessors...)
+	procs := cfg.SpanProcessors
+	if cfg.SpanDir != "" {
+		p, err := newSpanFileProcessor(ctx, cfg.SpanDir, cfg.Service)
+		if err != nil {
+			return nil, fmt.Errorf("telemetry: %w", err)
+		}
+		procs = append(slices.Clip(procs), p)
+	}
+	tp, err := newTracerProvider(ctx, cfg.Service, cfg.OTLP, procs...)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, shutdownProcessors(ctx, procs[len(cfg.SpanProcessors):]))
 	}
 	t.TracerProvider = tp
 	t.closers = append(t.closers, tp.Shutdown)
