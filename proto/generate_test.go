@@ -11,11 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 func TestGeneratedCodeIsCurrent(t *testing.T) {
-	protoc := shoptest.RequireTool(t, "protoc", "apt-get install protobuf-compiler libprotobuf-dev")
+	protoc := testkit.RequireTool(t, "protoc", "apt-get install protobuf-compiler libprotobuf-dev")
 	bin := t.TempDir()
 	// The plugin versions are the ones pinned in go.mod's tool block.
 	for _, plugin := range []string{"google.golang.org/protobuf/cmd/protoc-gen-go", "google.golang.org/grpc/cmd/protoc-gen-go-grpc"} {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // crashKill is one SIGKILL of the crash test. It comes once the run has
@@ -84,7 +84,7 @@ func TestCrashConsistency(t *testing.T) {
 		}
 		from := stream.ackedCount()
 		var st shopState
-		shoptest.WaitFor(t, time.Minute, fmt.Sprintf("kill %d (%s): %+v", i+1, k.name, k), func() bool {
+		testkit.WaitFor(t, time.Minute, fmt.Sprintf("kill %d (%s): %+v", i+1, k.name, k), func() bool {
 			if stream.ackedCount()-from < k.afterOrders {
 				return false
 			}
@@ -102,11 +102,11 @@ func TestCrashConsistency(t *testing.T) {
 	}
 
 	from := stream.ackedCount()
-	shoptest.WaitFor(t, time.Minute, "50 orders after the last restart", func() bool { return stream.ackedCount()-from >= 50 })
+	testkit.WaitFor(t, time.Minute, "50 orders after the last restart", func() bool { return stream.ackedCount()-from >= 50 })
 	stream.stop()
 	stopped = true
 	quietSince := time.Now()
-	shoptest.Eventually(t, time.Minute, func() error {
+	testkit.WaitFor(t, time.Minute, "the shop to go quiet", func() error {
 		return readStateOnce(t, dataDir).busy(sink.received())
 	})
 	t.Logf("quiet %s after the checkouts stopped", time.Since(quietSince).Round(time.Millisecond))

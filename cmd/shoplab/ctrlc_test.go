@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // labEnv is the environment of a local lab on free ports under dir.
@@ -60,7 +60,7 @@ func interruptWhenRunning(t *testing.T, cmd *exec.Cmd) (string, error) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-	shoptest.WaitFor(t, 3*time.Minute, "the lab to run", func() bool {
+	testkit.WaitFor(t, 3*time.Minute, "the lab to run", func() bool {
 		select {
 		case err := <-exited:
 			t.Fatalf("exited before it ran: %v\n%s", err, out.String())
@@ -110,7 +110,7 @@ func TestMakeRunLocalCtrlC(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the lab through make")
 	}
-	mk := shoptest.RequireTool(t, "make", "apt-get install make")
+	mk := testkit.RequireTool(t, "make", "apt-get install make")
 	dir := t.TempDir()
 	cmd := exec.Command(mk, "--no-print-directory", "-C", filepath.Join("..", ".."), "BIN="+dir, "run-local")
 	cmd.Env = labEnv(t, dir)

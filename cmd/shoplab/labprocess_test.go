@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // labProcess is one run of `shoplab up --local` in a process group of its
@@ -54,7 +54,7 @@ func startLab(t *testing.T, bin string, env []string) *labProcess {
 			<-p.done
 		}
 	})
-	shoptest.WaitFor(t, 2*time.Minute, "the lab to run", func() bool {
+	testkit.WaitFor(t, 2*time.Minute, "the lab to run", func() bool {
 		select {
 		case <-p.done:
 			t.Fatalf("the lab exited before it ran: %v\n%s", p.err, p.out.String())

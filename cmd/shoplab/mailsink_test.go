@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // sunkMail is one message the sink accepted.
@@ -78,7 +78,7 @@ func (s *mailSink) setDelay(d time.Duration) { s.delay.Store(int64(d)) }
 // the next one's can have opened.
 func (s *mailSink) nextRun(t *testing.T) {
 	t.Helper()
-	shoptest.WaitFor(t, time.Minute, "the killed lab's SMTP sessions to end", func() bool {
+	testkit.WaitFor(t, time.Minute, "the killed lab's SMTP sessions to end", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.open[s.run] == 0

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
-func localEnv(t *testing.T) map[string]string { return shoptest.LabEnv(t, nil) }
+func localEnv(t *testing.T) map[string]string { return testkit.LabEnv(t, nil) }
 
 func run(ctx context.Context, env map[string]string, args ...string) (string, string, error) {
-	var out, errOut shoptest.SyncBuffer
+	var out, errOut testkit.SyncBuffer
 	err := Run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
@@ -65,21 +65,21 @@ func TestUpLocalStopsGracefully(t *testing.T) {
 	env := localEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut shoptest.SyncBuffer
+	var out, errOut testkit.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, []string{"up", "--local"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
 	}()
-	shoptest.Eventually(t, 60*time.Second, func() error {
+	testkit.WaitFor(t, 60*time.Second, "up to say the lab runs", func() bool {
 		if strings.Contains(out.String(), "Press Ctrl-C to stop.") {
-			return nil
+			return true
 		}
 		select {
 		case err := <-done:
 			t.Fatalf("up exited early: %v\n%s%s", err, out.String(), errOut.String())
 		default:
 		}
-		return os.ErrNotExist
+		return false
 	})
 	for _, svc := range []string{"gateway", "auth", "catalog", "orders", "notification"} {
 		if !strings.Contains(out.String(), "✓ "+svc+" healthy") {
@@ -132,7 +132,7 @@ func TestOpenHandsURLToBrowser(t *testing.T) {
 		if strings.TrimSpace(out) != tt.want {
 			t.Errorf("%v printed %q, want %q", tt.args, out, tt.want)
 		}
-		shoptest.Eventually(t, 5*time.Second, func() error {
+		testkit.WaitFor(t, 5*time.Second, "the browser to be opened", func() error {
 			b, err := os.ReadFile(got)
 			if err != nil {
 				return err

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/shoplab/shoplab/internal/broker"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // fakeDocker puts the stand-in docker (testdata/docker) first on PATH in
@@ -149,21 +149,18 @@ func TestUpComposeStartsStackThenServices(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut shoptest.SyncBuffer
+	var out, errOut testkit.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, []string{"up"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
 	}()
-	shoptest.Eventually(t, 60*time.Second, func() error {
+	testkit.WaitFor(t, 60*time.Second, "up to say the lab runs", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("up exited early: %v\n%s%s", err, out.String(), errOut.String())
 		default:
 		}
-		if !strings.Contains(out.String(), "Press Ctrl-C to stop.") {
-			return os.ErrNotExist
-		}
-		return nil
+		return strings.Contains(out.String(), "Press Ctrl-C to stop.")
 	})
 	// Prometheus (in a container) can reach the services; nothing else
 	// beyond this machine can: never 0.0.0.0.
@@ -226,7 +223,7 @@ func TestDownVolumesAsksFirst(t *testing.T) {
 		t.Run(strings.Join(tt.args, " ")+" answer="+strings.TrimSpace(tt.answer), func(t *testing.T) {
 			log := fakeDocker(t, "ok")
 			env := localEnv(t)
-			var out, errOut shoptest.SyncBuffer
+			var out, errOut testkit.SyncBuffer
 			err := Run(context.Background(), tt.args, func(k string) string { return env[k] }, strings.NewReader(tt.answer), &out, &errOut)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v\n%s", err, tt.wantErr, out.String())
@@ -246,6 +243,11 @@ func TestStatusReportsContainers(t *testing.T) {
 	out, _, err := run(context.Background(), localEnv(t), "status")
 	if err == nil {
 		t.Fatal("status exited 0 with an unhealthy container and no services")
+	}
+	// With the stack up, Kafka is the stack's (as shoplab up points the
+	// services), not the embedded broker of local mode.
+	if !strings.Contains(out, "localhost:9092") {
+		t.Errorf("status does not check the compose stack's Kafka (localhost:9092):\n%s", out)
 	}
 	for _, w := range []string{"CONTAINER", "tempo", "unhealthy", "grafana"} {
 		if !strings.Contains(out, w) {

@@ -23,7 +23,7 @@ func makeRuntimeDirs(getenv func(string) string) error {
 		perm os.FileMode
 	}{
 		{cfg.LogDir, 0o755},
-		{filepath.Join(filepath.Dir(composeFile(getenv)), "logs"), 0o755},
+		{filepath.Join(filepath.Dir(cfg.Stack.ComposeFile), "logs"), 0o755},
 		// auth.db holds the token signing key: the data is for this user only.
 		{cfg.DataDir, 0o700},
 	}

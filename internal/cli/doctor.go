@@ -15,6 +15,7 @@ import (
 	"github.com/shoplab/shoplab/internal/doctor"
 	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/stack"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 type doctorFlags struct {
@@ -137,7 +138,7 @@ func doctorConfig(app *App, f doctorFlags) (doctor.Config, error) {
 	mode := doctor.ModeLocal
 	if !f.local {
 		mode = doctor.ModeCompose
-		getenv = withDefaults(app.Getenv, composeDefaults(loopback))
+		getenv = lab.WithDefaults(app.Getenv, lab.ComposeDefaults(loopback))
 	}
 	s, err := loadSettings(getenv)
 	if err != nil {
@@ -146,7 +147,7 @@ func doctorConfig(app *App, f doctorFlags) (doctor.Config, error) {
 	brokers := s.cfg.Brokers()
 	cfg := doctor.Config{
 		Mode:     mode,
-		Services: lab.Endpoints(s.cfg),
+		Services: topology.Endpoints(s.cfg),
 		Brokers:  brokers,
 		LogDir:   s.cfg.LogDir,
 		Region:   doctor.DefaultRegion,
@@ -164,19 +165,9 @@ func doctorConfig(app *App, f doctorFlags) (doctor.Config, error) {
 	if mode == doctor.ModeLocal {
 		return cfg, nil
 	}
-	urlOf := func(def string, keys ...string) string {
-		for _, k := range keys {
-			if v := app.Getenv(k); v != "" {
-				return v
-			}
-		}
-		return def
-	}
-	cfg.PrometheusURL = urlOf(stack.PrometheusURL, "SHOPLAB_PROMETHEUS_URL")
-	cfg.LokiURL = urlOf(stack.LokiURL, "SHOPLAB_LOKI_URL", "LOKI_URL")
-	cfg.TempoURL = urlOf(stack.TempoURL, "SHOPLAB_TEMPO_URL")
-	cfg.GrafanaURL = urlOf(stack.GrafanaURL, "SHOPLAB_GRAFANA_URL")
-	cfg.MailpitURL = urlOf(stack.MailpitURL, "SHOPLAB_MAILPIT_URL")
+	st := s.cfg.Stack
+	cfg.PrometheusURL, cfg.LokiURL, cfg.TempoURL = st.PrometheusURL, st.LokiURL, st.TempoURL
+	cfg.GrafanaURL, cfg.MailpitURL = st.GrafanaURL, st.MailpitURL
 	for _, p := range []struct{ name, url string }{
 		{"Prometheus", cfg.PrometheusURL}, {"Loki", cfg.LokiURL}, {"Tempo", cfg.TempoURL},
 		{"Tempo's OTLP receiver", cfg.OTLPEndpoint}, {"Grafana", cfg.GrafanaURL}, {"Mailpit", cfg.MailpitURL},
@@ -192,7 +183,7 @@ func doctorConfig(app *App, f doctorFlags) (doctor.Config, error) {
 		cfg.Containers = append(cfg.Containers, c.Service)
 	}
 	cfg.DataSources = []string{"prometheus", "loki", "tempo"}
-	file := composeFile(app.Getenv)
+	file := st.ComposeFile
 	cfg.ComposeStatus = func(ctx context.Context) ([]compose.Container, error) {
 		c, err := compose.New(ctx, file, io.Discard)
 		if err != nil {

@@ -8,15 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shoplab/shoplab/internal/lab"
-	"github.com/shoplab/shoplab/internal/labtest"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/labharness"
+	"github.com/shoplab/shoplab/internal/testkit"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // doctorCmd runs `shoplab doctor args...` built directly, as the lead
 // registers it under the root command.
 func doctorCmd(ctx context.Context, env map[string]string, args ...string) (string, error) {
-	var out, errOut shoptest.SyncBuffer
+	var out, errOut testkit.SyncBuffer
 	app := &App{Getenv: func(k string) string { return env[k] }, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}
 	cmd := NewCmdDoctor(app)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
@@ -31,15 +31,15 @@ func doctorCmd(ctx context.Context, env map[string]string, args ...string) (stri
 // the environment that points shoplab at it.
 func startLocalLab(t *testing.T) map[string]string {
 	t.Helper()
-	shop := labtest.Start(t, nil)
+	shop := labharness.Start(t, nil)
 	l, env := shop.Lab, maps.Clone(shop.Env)
 	port := func(addr string) string {
 		_, p, _ := net.SplitHostPort(addr)
 		return p
 	}
 	keys := map[string][2]string{
-		lab.Gateway: {"GATEWAY_HTTP_PORT"}, lab.Notification: {"NOTIFICATION_HTTP_PORT"},
-		lab.Auth: {"AUTH_HTTP_PORT", "AUTH_GRPC_PORT"}, lab.Catalog: {"CATALOG_HTTP_PORT", "CATALOG_GRPC_PORT"}, lab.Orders: {"ORDERS_HTTP_PORT", "ORDERS_GRPC_PORT"},
+		topology.Gateway: {"GATEWAY_HTTP_PORT"}, topology.Notification: {"NOTIFICATION_HTTP_PORT"},
+		topology.Auth: {"AUTH_HTTP_PORT", "AUTH_GRPC_PORT"}, topology.Catalog: {"CATALOG_HTTP_PORT", "CATALOG_GRPC_PORT"}, topology.Orders: {"ORDERS_HTTP_PORT", "ORDERS_GRPC_PORT"},
 	}
 	for _, e := range l.Endpoints() {
 		k := keys[e.Service]

@@ -5,10 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -96,7 +93,7 @@ func stopServices(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	pid, err := readPID(s.cfg.DataDir)
+	pid, err := lab.ReadPID(s.cfg.DataDir)
 	if err != nil {
 		return err
 	}
@@ -104,31 +101,10 @@ func stopServices(ctx context.Context, app *App) error {
 		fmt.Fprintln(app.Stdout, "No ShopEase services are running.")
 		return nil
 	}
-	p, err := os.FindProcess(pid)
-	if err != nil {
+	fmt.Fprintf(app.Stdout, "Stopping the services (pid %d)...\n", pid)
+	if err := lab.StopProcess(ctx, s.cfg, pid); err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stdout, "Stopping the services (pid %d)...\n", pid)
-	if err := p.Signal(syscall.SIGTERM); err != nil {
-		return fmt.Errorf("signal pid %d: %w", pid, err)
-	}
-	// The process stops within its budget plus the margin to exit: the
-	// same numbers it stops by (lab.StopTimeout).
-	limit := lab.StopTimeout(s.cfg)
-	deadline := time.Now().Add(limit)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("pid %d did not stop within %s", pid, limit)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-	removePID(s.cfg.DataDir)
 	fmt.Fprintln(app.Stdout, "Services stopped.")
 	return nil
 }

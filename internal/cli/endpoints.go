@@ -10,6 +10,7 @@ import (
 	"github.com/shoplab/shoplab/internal/dashboards"
 	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/stack"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 func printEndpoints(w io.Writer, cfg config.Config, l *lab.Lab, withStack bool) {
@@ -28,7 +29,7 @@ func printEndpoints(w io.Writer, cfg config.Config, l *lab.Lab, withStack bool) 
 		fmt.Fprintf(w, "  %-13s %-28s %-17s %s\n", e.Service, "http://"+e.HTTP, grpc, filepath.Join(logDir, e.Service+".log"))
 	}
 	for _, e := range l.Endpoints() {
-		if e.Service == lab.Gateway {
+		if e.Service == topology.Gateway {
 			fmt.Fprintf(w, "\n  Shop API:    http://%s/api/v1/products\n", e.HTTP)
 		}
 	}

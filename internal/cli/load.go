@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -104,12 +105,11 @@ func runLoad(ctx context.Context, app *App, f loadFlags) error {
 	if err != nil {
 		return err
 	}
-	target := strings.TrimSuffix(f.target, "/")
-	if target == "" {
-		if target, err = loadTarget(app.Getenv); err != nil {
-			return err
-		}
+	s, err := loadSettings(app.Getenv)
+	if err != nil {
+		return err
 	}
+	target := cmp.Or(strings.TrimSuffix(f.target, "/"), s.cfg.Target)
 
 	progressOut := app.Stdout
 	if f.out == "json" {
@@ -135,7 +135,7 @@ func runLoad(ctx context.Context, app *App, f loadFlags) error {
 	fmt.Fprintf(progressOut, "Running %s against %s: %s at up to %g journeys/s from %s (Ctrl-C stops early)\n",
 		sc.Name, target, e.Duration(), e.PeakRate(), strings.Join(e.Regions(), ", "))
 
-	res, err := runAnnotated(ctx, app.Getenv, e, target, func(err error) { fmt.Fprintf(app.Stderr, "(%v)\n", err) })
+	res, err := runAnnotated(ctx, s.cfg.Stack.AnnotationURL, e, target, func(err error) { fmt.Fprintf(app.Stderr, "(%v)\n", err) })
 	if live {
 		fmt.Fprintln(progressOut)
 	}
@@ -183,15 +183,6 @@ func loadExit(res *load.Result) error {
 		return &exitError{code: exitThresholdFailed, err: fmt.Errorf("thresholds failed: %s", strings.Join(failed, ", "))}
 	}
 	return nil
-}
-
-func cmpOrString(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func isTerminal(w io.Writer) bool {

@@ -13,13 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // runLoadCmd runs `shoplab load args...` with env.
 func runLoadCmd(t *testing.T, env map[string]string, args ...string) (string, string, error) {
 	t.Helper()
-	var out, errOut shoptest.SyncBuffer
+	var out, errOut testkit.SyncBuffer
 	app := &App{Getenv: func(k string) string { return env[k] }, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}
 	cmd := NewCmdLoad(app)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true

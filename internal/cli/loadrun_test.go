@@ -14,11 +14,11 @@ func TestLoadTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := loadTarget(func(k string) string { return tt.env[k] })
+			s, err := loadSettings(func(k string) string { return tt.env[k] })
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tt.want {
+			if got := s.cfg.Target; got != tt.want {
 				t.Errorf("target = %q, want %q", got, tt.want)
 			}
 		})

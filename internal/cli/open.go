@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/dashboards"
 	"github.com/shoplab/shoplab/internal/stack"
 )
@@ -100,7 +101,7 @@ func TraceURL(traceID string) string {
 // without one (a server, a container) the printed URL is the answer.
 func openBrowser(ctx context.Context, app *App, u string) {
 	fmt.Fprintln(app.Stdout, u)
-	path, args, err := browserCommand(app.Getenv)
+	path, args, err := browserCommand(config.LoadDesktop(app.Getenv).Browser)
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "(no browser opener found; open the URL above yourself)")
 		return
@@ -110,10 +111,11 @@ func openBrowser(ctx context.Context, app *App, u string) {
 	}
 }
 
-// browserCommand finds the OS's URL opener: $BROWSER when set, otherwise
-// open (macOS), rundll32's FileProtocolHandler (Windows) or xdg-open. The
-// URL goes after args. The error says that the opener is not installed.
-func browserCommand(getenv func(string) string) (path string, args []string, err error) {
+// browserCommand finds the OS's URL opener: browser ($BROWSER) when set,
+// otherwise open (macOS), rundll32's FileProtocolHandler (Windows) or
+// xdg-open. The URL goes after args. The error says that the opener is not
+// installed.
+func browserCommand(browser string) (path string, args []string, err error) {
 	var name string
 	switch runtime.GOOS {
 	case "darwin":
@@ -123,8 +125,8 @@ func browserCommand(getenv func(string) string) (path string, args []string, err
 	default:
 		name = "xdg-open"
 	}
-	if b := getenv("BROWSER"); b != "" {
-		name, args = b, nil
+	if browser != "" {
+		name, args = browser, nil
 	}
 	path, err = exec.LookPath(name)
 	if err != nil {

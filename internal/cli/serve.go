@@ -8,7 +8,9 @@ import (
 
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // NewCmdServe builds `shoplab serve`, which runs one service alone: what
@@ -22,7 +24,7 @@ logs/<service>.log. Its peers are found at their fixed ports (AUTH_ADDR,
 CATALOG_ADDR and ORDERS_ADDR override them); Kafka at KAFKA_BROKERS, or at the
 embedded broker that 'shoplab serve broker' runs.`,
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: append(lab.Services(), "broker"),
+		ValidArgs: append(topology.Services(), "broker"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if args[0] == "broker" {
 				return serveBroker(cmd.Context(), app)
@@ -37,8 +39,8 @@ func serveOne(ctx context.Context, app *App, name string) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := lab.PortsOf(s.cfg, name); !ok {
-		return fmt.Errorf("unknown service %q: want one of %v or broker", name, lab.Services())
+	if _, ok := topology.PortsOf(s.cfg, name); !ok {
+		return fmt.Errorf("unknown service %q: want one of %v or broker", name, topology.Services())
 	}
 	brokers := s.cfg.Brokers()
 	tel, err := telemetry.New(ctx, telemetry.Config{
@@ -48,19 +50,19 @@ func serveOne(ctx context.Context, app *App, name string) error {
 		return err
 	}
 	defer tel.Shutdown(context.WithoutCancel(ctx))
-	d := lab.Deps{
+	d := server.Deps{
 		Config: s.cfg, Telemetry: tel, Brokers: brokers,
-		Peers: map[string]string{lab.Auth: s.cfg.Auth.Addr, lab.Catalog: s.cfg.Catalog.Addr, lab.Orders: s.cfg.Orders.Addr},
+		Peers: map[string]string{topology.Auth: s.cfg.Auth.Addr, topology.Catalog: s.cfg.Catalog.Addr, topology.Orders: s.cfg.Orders.Addr},
 	}
 	if d.HTTP, d.GRPC, err = lab.Listen(s.cfg, name); err != nil {
 		return err
 	}
-	c, err := lab.Build(ctx, name, d)
+	u, err := lab.Build(ctx, name, d)
 	if err != nil {
 		return err
 	}
 	tel.Logger.InfoContext(ctx, "service started", "http", d.HTTP.Addr().String(), "kafka", brokers)
-	return c.Run(ctx)
+	return u.Run(ctx)
 }
 
 func serveBroker(ctx context.Context, app *App) error {

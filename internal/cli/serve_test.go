@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/shoplab/shoplab/internal/broker"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // TestServeWithFreePorts runs each service alone with every port 0 (any
@@ -27,12 +27,12 @@ func TestServeWithFreePorts(t *testing.T) {
 			env["OTEL_TRACES_EXPORTER"] = "none"
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var out, errOut shoptest.SyncBuffer
+			var out, errOut testkit.SyncBuffer
 			done := make(chan error, 1)
 			go func() {
 				done <- Run(ctx, []string{"serve", svc}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
 			}()
-			shoptest.WaitFor(t, 30*time.Second, svc+" to start", func() bool {
+			testkit.WaitFor(t, 30*time.Second, svc+" to start", func() bool {
 				select {
 				case err := <-done:
 					t.Fatalf("serve %s exited: %v\n%s%s", svc, err, out.String(), errOut.String())

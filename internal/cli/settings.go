@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"log/slog"
 	"os"
 
@@ -9,7 +8,8 @@ import (
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
-// settings is everything read from the environment, once, at start.
+// settings is everything read from the environment, once, at start (by
+// package config, the only reader), in the forms the commands hand on.
 type settings struct {
 	cfg      config.Config
 	otlp     telemetry.OTLP
@@ -21,15 +21,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	if err != nil {
 		return settings{}, err
 	}
-	otlp, err := telemetry.OTLPFromEnv(getenv)
-	if err != nil {
-		return settings{}, fmt.Errorf("invalid OpenTelemetry settings:\n%w", err)
-	}
-	level, err := telemetry.ParseLevel(getenv("SHOPLAB_LOG_LEVEL"))
-	if err != nil {
-		return settings{}, fmt.Errorf("SHOPLAB_LOG_LEVEL: %w", err)
-	}
-	return settings{cfg: cfg, otlp: otlp, logLevel: level}, nil
+	return settings{cfg: cfg, otlp: telemetry.OTLP(cfg.OTLP), logLevel: cfg.LogLevel}, nil
 }
 
 func osExecutable() (string, error) { return os.Executable() }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/shoplab/shoplab/internal/compose"
 	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/stack"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // NewCmdStatus builds `shoplab status`.
@@ -28,16 +30,24 @@ func NewCmdStatus(app *App) *cobra.Command {
 }
 
 func status(ctx context.Context, app *App) error {
-	s, err := loadSettings(app.Getenv)
+	// The containers decide the mode: with the compose stack up, the
+	// services use its Kafka (as shoplab up points them), not the
+	// embedded broker.
+	cs, note := listContainers(ctx, app)
+	getenv := app.Getenv
+	if len(cs) > 0 {
+		getenv = lab.WithDefaults(app.Getenv, map[string]string{"KAFKA_BROKERS": stack.KafkaBrokers})
+	}
+	s, err := loadSettings(getenv)
 	if err != nil {
 		return err
 	}
 	client := &http.Client{Timeout: 2 * time.Second}
 	unhealthy := 0
 	fmt.Fprintf(app.Stdout, "%-13s %-9s %-22s %s\n", "SERVICE", "HEALTH", "HTTP", "gRPC")
-	for _, e := range lab.Endpoints(s.cfg) {
+	for _, e := range topology.Endpoints(s.cfg) {
 		health := "healthy"
-		if err := lab.CheckHTTP(ctx, client, e.HealthURL); err != nil {
+		if err := topology.CheckHTTP(ctx, client, e.HealthURL); err != nil {
 			health = "down"
 			unhealthy++
 		}
@@ -59,48 +69,42 @@ func status(ctx context.Context, app *App) error {
 		}
 		fmt.Fprintf(app.Stdout, "%-13s %-9s %-22s %s\n", "kafka", health, b, "-")
 	}
-	if pid, _ := readPID(s.cfg.DataDir); pid != 0 {
+	if pid, _ := lab.ReadPID(s.cfg.DataDir); pid != 0 {
 		fmt.Fprintf(app.Stdout, "\nServices process: pid %d (stop with: shoplab down)\n", pid)
 	}
 
-	n, err := containerStatus(ctx, app)
-	if err != nil {
-		return err
+	if note != "" {
+		fmt.Fprintf(app.Stdout, "\nContainers: %s\n", note)
+	} else {
+		fmt.Fprintf(app.Stdout, "\n%-13s %-11s %s\n", "CONTAINER", "HEALTH", "NAME")
+		for _, ct := range cs {
+			if !ct.Ready() {
+				unhealthy++
+			}
+			fmt.Fprintf(app.Stdout, "%-13s %-11s %s\n", ct.Service, ct.Status(), ct.Name)
+		}
 	}
-	unhealthy += n
 	if unhealthy > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("%d component(s) not healthy; start the lab with: shoplab up (or shoplab up --local without Docker)", unhealthy)}
 	}
 	return nil
 }
 
-// containerStatus prints the compose stack's containers and returns how
-// many are not ready. No Docker, or no stack, is local mode: not a fault.
-func containerStatus(ctx context.Context, app *App) (int, error) {
+// listContainers lists the compose stack's containers. No Docker, or no
+// stack, is local mode, not a fault: note then says which.
+func listContainers(ctx context.Context, app *App) (cs []compose.Container, note string) {
 	c, err := compose.New(ctx, composeFile(app.Getenv), app.Stderr)
 	if errors.Is(err, compose.ErrNoDocker) {
-		fmt.Fprintln(app.Stdout, "\nContainers: Docker is not installed (local mode).")
-		return 0, nil
+		return nil, "Docker is not installed (local mode)."
 	}
 	if err != nil {
-		fmt.Fprintf(app.Stdout, "\nContainers: %v\n", err)
-		return 0, nil
+		return nil, err.Error()
 	}
-	cs, err := c.PS(ctx)
-	if err != nil {
-		return 0, err
+	if cs, err = c.PS(ctx); err != nil {
+		return nil, err.Error()
 	}
 	if len(cs) == 0 {
-		fmt.Fprintln(app.Stdout, "\nContainers: the compose stack is not running (start it with: shoplab up).")
-		return 0, nil
+		return nil, "the compose stack is not running (start it with: shoplab up)."
 	}
-	bad := 0
-	fmt.Fprintf(app.Stdout, "\n%-13s %-11s %s\n", "CONTAINER", "HEALTH", "NAME")
-	for _, ct := range cs {
-		if !ct.Ready() {
-			bad++
-		}
-		fmt.Fprintf(app.Stdout, "%-13s %-11s %s\n", ct.Service, ct.Status(), ct.Name)
-	}
-	return bad, nil
+	return cs, ""
 }

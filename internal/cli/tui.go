@@ -14,9 +14,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/load"
 	"github.com/shoplab/shoplab/internal/stack"
+	"github.com/shoplab/shoplab/internal/topology"
 	"github.com/shoplab/shoplab/internal/tui"
 )
 
@@ -32,7 +33,7 @@ func wantsTUI(app *App) bool {
 	if !ok {
 		return false
 	}
-	if app.Getenv != nil && app.Getenv("TERM") == "dumb" {
+	if app.Getenv != nil && config.LoadDesktop(app.Getenv).Term == "dumb" {
 		return false
 	}
 	return term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(out.Fd()))
@@ -54,12 +55,12 @@ func tuiDeps(app *App) (tui.Deps, error) {
 	if err != nil {
 		return tui.Deps{}, err
 	}
-	endpoints := lab.Endpoints(s.cfg)
+	endpoints := topology.Endpoints(s.cfg)
 	d := tui.Deps{
 		Services:     endpoints,
-		Containers:   composeLister(app),
+		Containers:   composeLister(s.cfg.Stack.ComposeFile),
 		ScenariosDir: "scenarios",
-		RunLoad:      annotatedLoad(app),
+		RunLoad:      annotatedLoad(s.cfg.Stack.AnnotationURL),
 		Open:         browserOpener(app),
 		GrafanaUp:    grafanaUp,
 		GrafanaURL:   stack.GrafanaURL,
@@ -72,18 +73,17 @@ func tuiDeps(app *App) (tui.Deps, error) {
 	} else {
 		d.Brokers = []tui.Broker{{Name: "kafka (embedded)", Addr: s.cfg.EmbeddedKafkaAddr(), Embedded: true}}
 	}
-	if d.Target, err = loadTarget(app.Getenv); err != nil {
-		return d, err
-	}
+	d.Target = s.cfg.Target
 	if exe, err := app.Executable(); err == nil {
 		d.Lab = tui.ExecRunner{Path: exe}
 	}
 	return d, nil
 }
 
-// composeLister lists the stack's containers. The Compose client is made
-// once it can be: making one asks Docker for its version twice.
-func composeLister(app *App) func(context.Context) ([]compose.Container, error) {
+// composeLister lists the containers of the stack file defines. The
+// Compose client is made once it can be: making one asks Docker for its
+// version twice.
+func composeLister(file string) func(context.Context) ([]compose.Container, error) {
 	var mu sync.Mutex
 	var c *compose.Compose
 	return func(ctx context.Context) ([]compose.Container, error) {
@@ -91,7 +91,7 @@ func composeLister(app *App) func(context.Context) ([]compose.Container, error) 
 		defer mu.Unlock()
 		if c == nil {
 			var err error
-			if c, err = compose.New(ctx, composeFile(app.Getenv), io.Discard); err != nil {
+			if c, err = compose.New(ctx, file, io.Discard); err != nil {
 				return nil, err
 			}
 		}
@@ -99,16 +99,16 @@ func composeLister(app *App) func(context.Context) ([]compose.Container, error) 
 	}
 }
 
-// annotatedLoad is the load engine, marking the run's start and end in
-// Loki when it answers, as `shoplab load` does. The TUI has no place to
-// print an annotation that failed: it is skipped.
-func annotatedLoad(app *App) tui.LoadFunc {
+// annotatedLoad is the load engine, marking the run's start and end in the
+// Loki at lokiURL when it answers, as `shoplab load` does. The TUI has no
+// place to print an annotation that failed: it is skipped.
+func annotatedLoad(lokiURL string) tui.LoadFunc {
 	return func(ctx context.Context, sc *load.Scenario, o load.Options) (*load.Result, error) {
 		e, err := load.New(sc, o)
 		if err != nil {
 			return nil, err
 		}
-		return runAnnotated(ctx, app.Getenv, e, o.Target, func(error) {})
+		return runAnnotated(ctx, lokiURL, e, o.Target, func(error) {})
 	}
 }
 
@@ -117,13 +117,13 @@ func annotatedLoad(app *App) tui.LoadFunc {
 // (no desktop) is reported so that the TUI shows the URL instead.
 func browserOpener(app *App) func(context.Context, string) error {
 	return func(ctx context.Context, u string) error {
-		if runtime.GOOS != "darwin" && runtime.GOOS != "windows" &&
-			app.Getenv("DISPLAY") == "" && app.Getenv("WAYLAND_DISPLAY") == "" && app.Getenv("BROWSER") == "" {
+		desktop := config.LoadDesktop(app.Getenv)
+		if runtime.GOOS != "darwin" && runtime.GOOS != "windows" && !desktop.CanOpenBrowser() {
 			// xdg-open would fall back to a text browser in this very
 			// terminal.
 			return errors.New("no graphical display")
 		}
-		path, args, err := browserCommand(app.Getenv)
+		path, args, err := browserCommand(desktop.Browser)
 		if err != nil {
 			return fmt.Errorf("no browser opener: %w", err)
 		}

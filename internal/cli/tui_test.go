@@ -12,7 +12,7 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 	"github.com/shoplab/shoplab/internal/tui"
 )
 
@@ -64,7 +64,7 @@ func TestTUIDepsFollowTheConfiguration(t *testing.T) {
 	if d.Target != "http://127.0.0.1:9100" {
 		t.Errorf("target %q, want the configured gateway", d.Target)
 	}
-	if len(d.Services) != 5 || d.Services[0].Service != lab.Gateway || d.Services[0].HTTP != "127.0.0.1:9100" {
+	if len(d.Services) != 5 || d.Services[0].Service != topology.Gateway || d.Services[0].HTTP != "127.0.0.1:9100" {
 		t.Errorf("services %+v", d.Services)
 	}
 	if len(d.Brokers) != 1 || d.Brokers[0].Addr != "127.0.0.1:19999" || !d.Brokers[0].Embedded {

@@ -10,7 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoplab/shoplab/internal/compose"
+	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 type upOptions struct {
@@ -55,11 +57,11 @@ in the background and 'shoplab down' stops everything.`,
 					return err
 				}
 			}
-			if !o.local && !o.detach && app.Getenv("SHOPLAB_BIND_HOST") == "" {
-				getenv = withDefaults(app.Getenv, composeDefaults(discoverBindHosts(ctx, app)))
+			if _, set := config.Lookup(app.Getenv, "SHOPLAB_BIND_HOST"); !o.local && !o.detach && !set {
+				getenv = lab.WithDefaults(app.Getenv, lab.ComposeDefaults(discoverBindHosts(ctx, app)))
 			} else if !o.local {
 				// A detached start discovers the addresses in its child.
-				getenv = withDefaults(app.Getenv, composeDefaults(loopback))
+				getenv = lab.WithDefaults(app.Getenv, lab.ComposeDefaults(loopback))
 			}
 			childArgs := []string{"up", "--services-only"}
 			if o.local {
@@ -120,10 +122,8 @@ func runServices(ctx context.Context, app *App, getenv func(string) string, o up
 	if err != nil {
 		return err
 	}
-	if pid, err := readPID(s.cfg.DataDir); err != nil {
+	if err := lab.CheckNotRunning(s.cfg.DataDir); err != nil {
 		return err
-	} else if pid != 0 {
-		return fmt.Errorf("the services are already running (pid %d): stop them with 'shoplab down'", pid)
 	}
 	var logs io.Writer
 	if o.verbose {
@@ -138,13 +138,13 @@ func runServices(ctx context.Context, app *App, getenv func(string) string, o up
 	if err != nil {
 		return err
 	}
-	if err := writePID(s.cfg.DataDir); err != nil {
+	if err := lab.WritePID(s.cfg.DataDir); err != nil {
 		return errors.Join(fmt.Errorf("write pid file: %w", err), l.Stop(context.WithoutCancel(ctx)))
 	}
-	defer removePID(s.cfg.DataDir)
+	defer lab.RemovePID(s.cfg.DataDir)
 
 	wctx, cancel := context.WithTimeout(ctx, o.waitTime)
-	err = lab.WaitHealthy(wctx, l.Endpoints(), func(e lab.Endpoint) {
+	err = topology.WaitHealthy(wctx, l.Endpoints(), func(e topology.Endpoint) {
 		fmt.Fprintf(app.Stdout, "  ✓ %s healthy\n", e.Service)
 	})
 	cancel()

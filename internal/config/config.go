@@ -1,10 +1,15 @@
-// Package config reads ShopLab's settings from the environment once, at
-// start, into typed values, and reports every problem it finds at once.
+// Package config is the one place ShopLab reads the environment: every
+// variable is declared in Vars (name, default, documentation), read once,
+// at start, into typed values, and validated, with every problem reported
+// at once. The rest of the program gets those values, never the
+// environment.
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/mail"
 	"path/filepath"
@@ -31,8 +36,9 @@ const (
 	EmbeddedKafkaPort    = 19092
 )
 
-// Config is everything the services of the shop need to know about where
-// they run and what they talk to.
+// Config is everything read from the environment but the desktop's: where
+// the services of the shop run and what they talk to, where their
+// telemetry goes, and what the commands drive and check.
 type Config struct {
 	// BindHosts are the addresses every service listens on (each port on
 	// each of them). 127.0.0.1 keeps the shop private. Compose mode on a
@@ -42,6 +48,8 @@ type Config struct {
 	BindHosts []string
 	DataDir   string
 	LogDir    string
+	// LogLevel is the least severe level the services log.
+	LogLevel slog.Level
 
 	Gateway      HTTPService
 	Auth         GRPCService
@@ -73,6 +81,14 @@ type Config struct {
 	// fault). The lab's scenarios and lessons rely on it, so it is on by
 	// default; anything reachable by untrusted clients should turn it off.
 	Faults bool
+
+	// OTLP is where spans (and optionally logs) are exported.
+	OTLP OTLP
+	// Target is the gateway `shoplab load` and the TUI send traffic to,
+	// without a trailing slash: SHOPLAB_TARGET, else this lab's gateway.
+	Target string
+	// Stack is where the commands find the compose stack.
+	Stack Stack
 }
 
 // Reconcile tunes the orders service's reconciler.
@@ -117,74 +133,82 @@ func (s SMTP) Enabled() bool { return s.Host != "" }
 // Addr is the SMTP server's host:port.
 func (s SMTP) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
 
-// Load reads the configuration. Every variable is optional; the defaults
-// run the whole lab on one machine.
+// Load reads the configuration: every variable of Vars but the desktop's
+// (LoadDesktop). Every variable is optional; the defaults run the whole
+// lab on one machine.
 func Load(getenv Getenv) (Config, error) {
-	r := reader{getenv: getenv}
+	r := newReader(getenv)
 	c := Config{
-		BindHosts: r.ips("SHOPLAB_BIND_HOST", []string{"127.0.0.1"}),
-		DataDir:   r.str("SHOPLAB_DATA_DIR", "data"),
-		LogDir:    r.str("SHOPLAB_LOG_DIR", "logs"),
-		Gateway:   HTTPService{HTTPPort: r.port("GATEWAY_HTTP_PORT", GatewayHTTPPort)},
+		BindHosts: r.ips("SHOPLAB_BIND_HOST"),
+		DataDir:   r.str("SHOPLAB_DATA_DIR"),
+		LogDir:    r.str("SHOPLAB_LOG_DIR"),
+		LogLevel:  r.level("SHOPLAB_LOG_LEVEL"),
+		Gateway:   HTTPService{HTTPPort: r.port("GATEWAY_HTTP_PORT")},
 		Auth: GRPCService{
-			HTTPPort: r.port("AUTH_HTTP_PORT", AuthHTTPPort),
-			GRPCPort: r.port("AUTH_GRPC_PORT", AuthGRPCPort),
+			HTTPPort: r.port("AUTH_HTTP_PORT"),
+			GRPCPort: r.port("AUTH_GRPC_PORT"),
 		},
 		Catalog: GRPCService{
-			HTTPPort: r.port("CATALOG_HTTP_PORT", CatalogHTTPPort),
-			GRPCPort: r.port("CATALOG_GRPC_PORT", CatalogGRPCPort),
+			HTTPPort: r.port("CATALOG_HTTP_PORT"),
+			GRPCPort: r.port("CATALOG_GRPC_PORT"),
 		},
 		Orders: GRPCService{
-			HTTPPort: r.port("ORDERS_HTTP_PORT", OrdersHTTPPort),
-			GRPCPort: r.port("ORDERS_GRPC_PORT", OrdersGRPCPort),
+			HTTPPort: r.port("ORDERS_HTTP_PORT"),
+			GRPCPort: r.port("ORDERS_GRPC_PORT"),
 		},
-		Notification:      HTTPService{HTTPPort: r.port("NOTIFICATION_HTTP_PORT", NotificationHTTPPort)},
+		Notification:      HTTPService{HTTPPort: r.port("NOTIFICATION_HTTP_PORT")},
 		KafkaBrokers:      r.list("KAFKA_BROKERS"),
-		EmbeddedKafkaPort: r.port("SHOPLAB_EMBEDDED_KAFKA_PORT", EmbeddedKafkaPort),
+		EmbeddedKafkaPort: r.port("SHOPLAB_EMBEDDED_KAFKA_PORT"),
 		SMTP: SMTP{
-			Host:     r.str("SMTP_HOST", ""),
-			Port:     r.port("SMTP_PORT", 1025),
-			Username: r.str("SMTP_USERNAME", ""),
-			Password: r.str("SMTP_PASSWORD", ""),
-			From:     r.str("SMTP_FROM", "ShopEase <orders@shopease.test>"),
+			Host:     r.str("SMTP_HOST"),
+			Port:     r.port("SMTP_PORT"),
+			Username: r.str("SMTP_USERNAME"),
+			Password: r.str("SMTP_PASSWORD"),
+			From:     r.str("SMTP_FROM"),
 		},
-		JWTSecret:       r.str("AUTH_JWT_SECRET", ""),
-		TokenTTL:        r.duration("AUTH_TOKEN_TTL", 24*time.Hour),
-		BcryptCost:      r.integer("AUTH_BCRYPT_COST", 0),
-		ShutdownTimeout: r.duration("SHOPLAB_SHUTDOWN_TIMEOUT", 15*time.Second),
-		Faults:          r.boolean("SHOPLAB_FAULTS", true),
+		JWTSecret:       r.str("AUTH_JWT_SECRET"),
+		TokenTTL:        r.duration("AUTH_TOKEN_TTL"),
+		BcryptCost:      r.integer("AUTH_BCRYPT_COST"),
+		ShutdownTimeout: r.duration("SHOPLAB_SHUTDOWN_TIMEOUT"),
+		Faults:          r.boolean("SHOPLAB_FAULTS"),
 		Reconcile: Reconcile{
-			ReservationTimeout: r.duration("ORDERS_RESERVATION_TIMEOUT", 2*time.Minute),
-			Interval:           r.duration("ORDERS_RECONCILE_INTERVAL", 30*time.Second),
+			ReservationTimeout: r.duration("ORDERS_RESERVATION_TIMEOUT"),
+			Interval:           r.duration("ORDERS_RECONCILE_INTERVAL"),
 		},
+		OTLP:  r.otlp(),
+		Stack: r.stack(),
 	}
-	c.Auth.Addr = r.str("AUTH_ADDR", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Auth.GRPCPort)))
-	c.Catalog.Addr = r.str("CATALOG_ADDR", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Catalog.GRPCPort)))
-	c.Orders.Addr = r.str("ORDERS_ADDR", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Orders.GRPCPort)))
+	c.Auth.Addr = cmp.Or(r.str("AUTH_ADDR"), loopback(c.Auth.GRPCPort))
+	c.Catalog.Addr = cmp.Or(r.str("CATALOG_ADDR"), loopback(c.Catalog.GRPCPort))
+	c.Orders.Addr = cmp.Or(r.str("ORDERS_ADDR"), loopback(c.Orders.GRPCPort))
+	c.Target = strings.TrimSuffix(r.url("SHOPLAB_TARGET"), "/")
+	if c.Target == "" {
+		c.Target = "http://" + loopback(c.Gateway.HTTPPort)
+	}
 
 	if c.SMTP.From != "" {
 		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
-			r.errs = append(r.errs, fmt.Errorf("SMTP_FROM=%q: %w", c.SMTP.From, err))
+			r.fail("SMTP_FROM=%q: %w", c.SMTP.From, err)
 		}
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
-		r.errs = append(r.errs, errors.New("AUTH_JWT_SECRET: must be at least 32 characters"))
+		r.fail("AUTH_JWT_SECRET: must be at least 32 characters")
 	}
 	if c.BcryptCost != 0 && (c.BcryptCost < 4 || c.BcryptCost > 31) {
-		r.errs = append(r.errs, fmt.Errorf("AUTH_BCRYPT_COST=%d: want 4-31", c.BcryptCost))
+		r.fail("AUTH_BCRYPT_COST=%d: want 4-31", c.BcryptCost)
 	}
 	if c.TokenTTL <= 0 {
-		r.errs = append(r.errs, errors.New("AUTH_TOKEN_TTL: must be positive"))
+		r.fail("AUTH_TOKEN_TTL: must be positive")
 	}
 	if c.Reconcile.ReservationTimeout <= 0 {
-		r.errs = append(r.errs, errors.New("ORDERS_RESERVATION_TIMEOUT: must be positive"))
+		r.fail("ORDERS_RESERVATION_TIMEOUT: must be positive")
 	}
 	if c.Reconcile.Interval <= 0 {
-		r.errs = append(r.errs, errors.New("ORDERS_RECONCILE_INTERVAL: must be positive"))
+		r.fail("ORDERS_RECONCILE_INTERVAL: must be positive")
 	}
 	for _, b := range c.KafkaBrokers {
 		if _, _, err := net.SplitHostPort(b); err != nil {
-			r.errs = append(r.errs, fmt.Errorf("KAFKA_BROKERS: %q is not host:port", b))
+			r.fail("KAFKA_BROKERS: %q is not host:port", b)
 		}
 	}
 	if err := errors.Join(r.errs...); err != nil {
@@ -193,11 +217,14 @@ func Load(getenv Getenv) (Config, error) {
 	return c, nil
 }
 
+// loopback is port on 127.0.0.1, host:port.
+func loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+
 // EmbeddedKafkaAddr is where the embedded broker listens and is reached:
 // always loopback, since it advertises the address it listens on and only
 // this machine's services use it.
 func (c Config) EmbeddedKafkaAddr() string {
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(c.EmbeddedKafkaPort))
+	return loopback(c.EmbeddedKafkaPort)
 }
 
 // Brokers are the Kafka bootstrap addresses clients use: KAFKA_BROKERS,
@@ -218,97 +245,6 @@ func (c Config) Listen(port int) []string {
 	out := make([]string, len(c.BindHosts))
 	for i, h := range c.BindHosts {
 		out[i] = net.JoinHostPort(h, strconv.Itoa(port))
-	}
-	return out
-}
-
-type reader struct {
-	getenv Getenv
-	errs   []error
-}
-
-func (r *reader) str(key, def string) string {
-	if v := strings.TrimSpace(r.getenv(key)); v != "" {
-		return v
-	}
-	return def
-}
-
-func (r *reader) port(key string, def int) int {
-	v := strings.TrimSpace(r.getenv(key))
-	if v == "" {
-		return def
-	}
-	p, err := strconv.Atoi(v)
-	if err != nil || p < 0 || p > 65535 {
-		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a port number 0-65535", key, v))
-		return def
-	}
-	return p
-}
-
-func (r *reader) integer(key string, def int) int {
-	v := strings.TrimSpace(r.getenv(key))
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a whole number", key, v))
-		return def
-	}
-	return n
-}
-
-func (r *reader) duration(key string, def time.Duration) time.Duration {
-	v := strings.TrimSpace(r.getenv(key))
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a duration such as 30s: %w", key, v, err))
-		return def
-	}
-	return d
-}
-
-// boolean accepts the spellings people use for a switch, in any case.
-func (r *reader) boolean(key string, def bool) bool {
-	v := strings.TrimSpace(r.getenv(key))
-	switch strings.ToLower(v) {
-	case "":
-		return def
-	case "on", "true", "1":
-		return true
-	case "off", "false", "0":
-		return false
-	}
-	r.errs = append(r.errs, fmt.Errorf("%s=%q: want on, off, true, false, 1 or 0", key, v))
-	return def
-}
-
-// ips reads a comma-separated list of IP addresses.
-func (r *reader) ips(key string, def []string) []string {
-	list := r.list(key)
-	if len(list) == 0 {
-		return def
-	}
-	for _, ip := range list {
-		if net.ParseIP(ip) == nil {
-			r.errs = append(r.errs, fmt.Errorf("%s: %q is not an IP address (want a comma-separated list such as 127.0.0.1,172.17.0.1)", key, ip))
-			return def
-		}
-	}
-	return list
-}
-
-func (r *reader) list(key string) []string {
-	var out []string
-	for _, s := range strings.Split(r.getenv(key), ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,9 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if len(c.KafkaBrokers) != 0 {
 		t.Fatalf("KafkaBrokers = %v, want none (embedded broker)", c.KafkaBrokers)
+	}
+	if c.LogLevel != slog.LevelInfo || c.OTLP != (OTLP{Protocol: ProtocolHTTP, TracesExporter: "otlp"}) || c.Target != "http://127.0.0.1:8100" {
+		t.Fatalf("log level %v, OTLP %+v, target %q", c.LogLevel, c.OTLP, c.Target)
 	}
 }
 
@@ -77,6 +81,34 @@ func TestLoad(t *testing.T) {
 			}},
 		{name: "bind host not an IP", env: map[string]string{"SHOPLAB_BIND_HOST": "127.0.0.1,docker0"}, wantErr: `SHOPLAB_BIND_HOST: "docker0" is not an IP address`},
 		{name: "every error at once", env: map[string]string{"GATEWAY_HTTP_PORT": "x", "AUTH_TOKEN_TTL": "y"}, wantErr: "AUTH_TOKEN_TTL"},
+		{name: "log level", env: map[string]string{"SHOPLAB_LOG_LEVEL": "Debug"},
+			check: func(c Config) bool { return c.LogLevel == slog.LevelDebug }},
+		{name: "log level bad", env: map[string]string{"SHOPLAB_LOG_LEVEL": "chatty"}, wantErr: `SHOPLAB_LOG_LEVEL="chatty"`},
+		{name: "otlp", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": " http://localhost:4317 ", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_TRACES_EXPORTER": "none"},
+			check: func(c Config) bool {
+				return c.OTLP == OTLP{Endpoint: "http://localhost:4317", Protocol: ProtocolGRPC, TracesExporter: "none"}
+			}},
+		{name: "otlp bad protocol", env: map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, wantErr: "OTEL_EXPORTER_OTLP_PROTOCOL"},
+		{name: "otlp bad url", env: map[string]string{"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT": "localhost:4317"}, wantErr: "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"},
+		{name: "otlp bad exporter", env: map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, wantErr: "OTEL_TRACES_EXPORTER"},
+		{name: "target", env: map[string]string{"SHOPLAB_TARGET": "http://shop.test:9000/", "GATEWAY_HTTP_PORT": "18100"},
+			check: func(c Config) bool { return c.Target == "http://shop.test:9000" }},
+		{name: "target follows the gateway", env: map[string]string{"GATEWAY_HTTP_PORT": "18100"},
+			check: func(c Config) bool { return c.Target == "http://127.0.0.1:18100" }},
+		{name: "target not a URL", env: map[string]string{"SHOPLAB_TARGET": "shop.test:9000"}, wantErr: "SHOPLAB_TARGET"},
+		{name: "LOKI_URL serves load and doctor", env: map[string]string{"LOKI_URL": "http://loki:3100"},
+			check: func(c Config) bool {
+				return c.Stack.AnnotationURL == "http://loki:3100" && c.Stack.LokiURL == "http://loki:3100"
+			}},
+		{name: "SHOPLAB_LOKI_URL is the doctor's alone", env: map[string]string{"LOKI_URL": "http://loki:3100", "SHOPLAB_LOKI_URL": "http://other:3100"},
+			check: func(c Config) bool {
+				return c.Stack.AnnotationURL == "http://loki:3100" && c.Stack.LokiURL == "http://other:3100"
+			}},
+		{name: "stack", env: map[string]string{"SHOPLAB_COMPOSE_FILE": "lab/compose.yml", "SHOPLAB_GRAFANA_URL": "https://grafana.test"},
+			check: func(c Config) bool {
+				return c.Stack.ComposeFile == "lab/compose.yml" && c.Stack.GrafanaURL == "https://grafana.test" && c.Stack.TempoURL == "http://localhost:3200"
+			}},
+		{name: "stack URL bad", env: map[string]string{"SHOPLAB_MAILPIT_URL": "localhost:8025"}, wantErr: "SHOPLAB_MAILPIT_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

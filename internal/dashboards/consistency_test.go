@@ -12,9 +12,9 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/region"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // The Loki stream labels both log shippers create (alloy-config.alloy,
@@ -228,7 +228,7 @@ func TestLokiQueries(t *testing.T) {
 		variable string
 		want     []string
 	}{
-		{"service", lab.Services()},
+		{"service", topology.Services()},
 		{"level", levels},
 		{"region", append(region.All(), region.Unknown)},
 	}
@@ -392,7 +392,7 @@ func TestTraceCorrelation(t *testing.T) {
 		for _, sc := range p.ScrapeConfigs {
 			jobs = append(jobs, sc.JobName)
 		}
-		for _, s := range lab.Services() {
+		for _, s := range topology.Services() {
 			if !slices.Contains(jobs, s) {
 				t.Errorf("prometheus.yml has no job %q (jobs: %v)", s, jobs)
 			}
@@ -419,7 +419,7 @@ func TestTraceCorrelation(t *testing.T) {
 					t.Errorf("%s: empty TraceQL", q.Where)
 				}
 				for _, m := range svc.FindAllStringSubmatch(q.Text, -1) {
-					if !slices.Contains(lab.Services(), m[1]) {
+					if !slices.Contains(topology.Services(), m[1]) {
 						t.Errorf("%s: service.name %q is not a ShopLab service", q.Where, m[1])
 					}
 				}

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/lab"
-	"github.com/shoplab/shoplab/internal/labtest"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/labharness"
+	"github.com/shoplab/shoplab/internal/testkit"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // TestDashboardsAgainstPrometheus runs the shop and a real Prometheus that
@@ -22,11 +22,11 @@ import (
 // return data. Exemplar-enabled queries must have exemplars carrying the
 // trace IDs of the requests sent.
 func TestDashboardsAgainstPrometheus(t *testing.T) {
-	labtest.RequirePrometheus(t)
+	labharness.RequirePrometheus(t)
 	s := startShop(t)
-	p := labtest.StartPrometheus(t, s.Shop, labtest.PrometheusOptions{RepoRoot: repoRoot, ScrapeInterval: time.Second})
+	p := labharness.StartPrometheus(t, s.Shop, labharness.PrometheusOptions{RepoRoot: repoRoot, ScrapeInterval: time.Second})
 
-	jobs := lab.Services()
+	jobs := topology.Services()
 	p.WaitUp(t, jobs...)
 	up := fmt.Sprintf(`up{job=~"%s"}`, strings.Join(jobs, "|"))
 
@@ -35,13 +35,13 @@ func TestDashboardsAgainstPrometheus(t *testing.T) {
 	// after it give each series two samples past the increase.
 	scrapedSince := func(what string, since time.Time) {
 		at := float64(since.UnixMilli()) / 1000
-		shoptest.Eventually(t, 20*time.Second, func() error {
+		testkit.WaitFor(t, 20*time.Second, what, func() error {
 			v, err := p.Scalar(fmt.Sprintf("min(timestamp(%s))", up))
 			if err != nil {
-				return fmt.Errorf("%s: %w", what, err)
+				return err
 			}
 			if v < at {
-				return fmt.Errorf("%s: oldest last scrape at %.1f, waiting for %.1f", what, v, at)
+				return fmt.Errorf("oldest last scrape at %.1f, waiting for %.1f", v, at)
 			}
 			return nil
 		})
@@ -61,7 +61,7 @@ func TestDashboardsAgainstPrometheus(t *testing.T) {
 		})
 	})
 	t.Run("exemplars", func(t *testing.T) {
-		gateway := fmt.Sprintf(`shoplab_http_request_duration_seconds_bucket{job="%s"}`, lab.Gateway)
+		gateway := fmt.Sprintf(`shoplab_http_request_duration_seconds_bucket{job="%s"}`, topology.Gateway)
 		checked := map[string]bool{gateway: true}
 		if errs := checkExemplars(p, gateway, s.traceIDs); len(errs) > 0 {
 			t.Error(strings.Join(errs, "\n"))
@@ -79,7 +79,7 @@ func TestDashboardsAgainstPrometheus(t *testing.T) {
 
 // checkQuery runs q and reports an error, an empty result or one without a
 // single number (only NaN, as a quantile of no requests is).
-func checkQuery(p *labtest.Prometheus, q promQuery) []string {
+func checkQuery(p *labharness.Prometheus, q promQuery) []string {
 	vs, err := p.Query(q.expr)
 	switch {
 	case err != nil:
@@ -94,7 +94,7 @@ func checkQuery(p *labtest.Prometheus, q promQuery) []string {
 
 // checkLabelValues asks Prometheus what a label_values(selector, label)
 // variable would list, as Grafana does.
-func checkLabelValues(p *labtest.Prometheus, q promQuery) []string {
+func checkLabelValues(p *labharness.Prometheus, q promQuery) []string {
 	now := time.Now()
 	data, err := p.API("/api/v1/label/"+q.label+"/values", url.Values{
 		"match[]": {q.expr},
@@ -117,7 +117,7 @@ func checkLabelValues(p *labtest.Prometheus, q promQuery) []string {
 // checkExemplars asks for expr's exemplars over the last five minutes:
 // there must be some, all with a trace_id, and when traceIDs is given at
 // least one of them must be a trace the test started.
-func checkExemplars(p *labtest.Prometheus, expr string, traceIDs map[string]bool) []string {
+func checkExemplars(p *labharness.Prometheus, expr string, traceIDs map[string]bool) []string {
 	now := time.Now()
 	data, err := p.API("/api/v1/query_exemplars", url.Values{
 		"query": {expr},

@@ -7,14 +7,14 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // traceTagJobs are the values tried for the trace-to-metrics links'
 // $__tags: the span's service.name, as the job label.
 func traceTagJobs() []string {
 	var out []string
-	for _, s := range lab.Services() {
+	for _, s := range topology.Services() {
 		out = append(out, `job="`+s+`"`)
 	}
 	return out

@@ -1,28 +1,25 @@
 package dashboards
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/prometheus/model/labels"
 
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/shoplab/shoplab/internal/lab"
-	"github.com/shoplab/shoplab/internal/labtest"
+	"github.com/shoplab/shoplab/internal/labharness"
 	"github.com/shoplab/shoplab/internal/region"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // shop is the whole ShopEase shop running in this process on free ports
-// (labtest.Start), and what the bursts sent it.
+// (labharness.Start), and what the bursts sent it.
 type shop struct {
-	*labtest.Shop
+	*labharness.Shop
 	// traceIDs are the X-Trace-Id of every request the bursts sent.
 	traceIDs map[string]bool
 	// bursts counts the bursts sent.
@@ -31,7 +28,7 @@ type shop struct {
 
 func startShop(t *testing.T) *shop {
 	t.Helper()
-	return &shop{Shop: labtest.Start(t, nil), traceIDs: map[string]bool{}}
+	return &shop{Shop: labharness.Start(t, nil), traceIDs: map[string]bool{}}
 }
 
 // faultHeader adds X-Shoplab-Fault to every request, so that a service
@@ -58,7 +55,7 @@ func (s *shop) burst(t *testing.T) {
 	s.bursts++
 	base := s.GatewayURL()
 	regions := append(region.All(), "")
-	do := func(c *shoptest.Client, method, path string, body any, want func(int) bool) shoptest.Response {
+	do := func(c *testkit.Client, method, path string, body any, want func(int) bool) testkit.Response {
 		t.Helper()
 		r := c.Do(t, method, path, body)
 		if !want(r.Status) {
@@ -72,7 +69,7 @@ func (s *shop) burst(t *testing.T) {
 	is := func(code int) func(int) bool { return func(got int) bool { return got == code } }
 	clientError := func(got int) bool { return got >= 400 && got < 500 }
 	for i, r := range regions {
-		c := &shoptest.Client{Base: base, Region: r}
+		c := &testkit.Client{Base: base, Region: r}
 		email := fmt.Sprintf("user%d.%d@example.com", s.bursts, i)
 		do(c, "POST", "/api/v1/auth/register", map[string]string{"email": email, "password": "correct horse battery", "name": "Ada"}, is(201))
 		var login struct {
@@ -95,16 +92,16 @@ func (s *shop) burst(t *testing.T) {
 		do(c, "POST", "/api/v1/orders", map[string]any{"items": []map[string]int64{{"product_id": productID, "quantity": 1000}}}, is(409))
 		do(c, "GET", "/api/v1/nowhere", nil, is(404))
 	}
-	broken := &shoptest.Client{Base: base, Region: "eu-west", HTTP: &http.Client{Transport: faultHeader{"catalog:error=unavailable"}}}
+	broken := &testkit.Client{Base: base, Region: "eu-west", HTTP: &http.Client{Transport: faultHeader{"catalog:error=unavailable"}}}
 	do(broken, "GET", "/api/v1/products", nil, func(got int) bool { return got >= 500 })
 
-	nf := s.Endpoint(lab.Notification).MetricsURL
+	nf := testkit.Scrape(s.Endpoint(topology.Notification).MetricsURL)
 	for _, topic := range []string{"order.placed", "user.registered"} {
-		shoptest.WaitMetric(t, nf, "shoplab_notifications_sent_total",
+		testkit.WaitMetric(t, nf, "shoplab_notifications_sent_total",
 			map[string]string{"event_type": topic, "outcome": "ok"}, float64(s.bursts*len(regions)), 20*time.Second)
 	}
 	// The lag gauge appears with the consumer's first fetch.
-	shoptest.WaitMetric(t, nf, "shoplab_kafka_consumer_lag", nil, 0, 20*time.Second)
+	testkit.WaitMetric(t, nf, "shoplab_kafka_consumer_lag", nil, 0, 20*time.Second)
 }
 
 // scrapeSeries scrapes every service and returns its series as Prometheus
@@ -114,7 +111,7 @@ func (s *shop) burst(t *testing.T) {
 func (s *shop) scrapeSeries(t *testing.T) []labels.Labels {
 	t.Helper()
 	var out []labels.Labels
-	for _, name := range lab.Services() {
+	for _, name := range topology.Services() {
 		e := s.Endpoint(name)
 		fams := scrapeFamilies(t, e.MetricsURL)
 		for _, f := range fams {
@@ -156,28 +153,13 @@ func (s *shop) scrapeSeries(t *testing.T) []labels.Labels {
 	return out
 }
 
+// scrapeFamilies scrapes url, a service's /metrics, which must expose
+// something.
 func scrapeFamilies(t *testing.T, url string) []*dto.MetricFamily {
 	t.Helper()
-	resp, err := http.Get(url)
+	out, err := testkit.Scrape(url).Gather()
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	dec := expfmt.NewDecoder(resp.Body, expfmt.NewFormat(expfmt.TypeTextPlain))
-	var out []*dto.MetricFamily
-	for {
-		f := &dto.MetricFamily{}
-		err := dec.Decode(f)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", url, err)
-		}
-		out = append(out, f)
 	}
 	if len(out) == 0 {
 		t.Fatalf("%s exposes no metrics", url)

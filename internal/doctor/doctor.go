@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // Mode is how the lab runs.
@@ -40,9 +40,9 @@ type Port struct {
 // Config is where the lab's parts are and how patient the doctor is.
 type Config struct {
 	Mode Mode
-	// Services are the five services (lab.Endpoints); the gateway's HTTP
+	// Services are the five services (topology.Endpoints); the gateway's HTTP
 	// address is where the probe goes.
-	Services []lab.Endpoint
+	Services []topology.Endpoint
 	// Brokers are the Kafka bootstrap addresses the services use.
 	Brokers []string
 	// LogDir holds the services' log files (<service>.log).
@@ -99,7 +99,7 @@ func New(cfg Config) (*Doctor, error) {
 	if cfg.Mode != ModeCompose && cfg.Mode != ModeLocal {
 		return nil, fmt.Errorf("doctor: unknown mode %q", cfg.Mode)
 	}
-	if endpoint(cfg.Services, lab.Gateway).HTTP == "" {
+	if endpoint(cfg.Services, topology.Gateway).HTTP == "" {
 		return nil, errors.New("doctor: no gateway endpoint")
 	}
 	if cfg.Region == "" {
@@ -233,11 +233,11 @@ func later(a, b time.Time) time.Time {
 }
 
 // endpoint returns the named service's endpoint, or a zero one.
-func endpoint(es []lab.Endpoint, service string) lab.Endpoint {
+func endpoint(es []topology.Endpoint, service string) topology.Endpoint {
 	for _, e := range es {
 		if e.Service == service {
 			return e
 		}
 	}
-	return lab.Endpoint{}
+	return topology.Endpoint{}
 }

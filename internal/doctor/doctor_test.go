@@ -11,7 +11,7 @@ import (
 
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // run runs a doctor with cfg and returns its report, by check ID.
@@ -441,12 +441,12 @@ func closedAddr(t *testing.T) string {
 }
 
 // testEndpoints are the five services, none of them running.
-func testEndpoints(t *testing.T) []lab.Endpoint {
+func testEndpoints(t *testing.T) []topology.Endpoint {
 	t.Helper()
-	var out []lab.Endpoint
-	for _, svc := range lab.Services() {
+	var out []topology.Endpoint
+	for _, svc := range topology.Services() {
 		a := closedAddr(t)
-		out = append(out, lab.Endpoint{Service: svc, HTTP: a, HealthURL: "http://" + a + "/healthz", MetricsURL: "http://" + a + "/metrics"})
+		out = append(out, topology.Endpoint{Service: svc, HTTP: a, HealthURL: "http://" + a + "/healthz", MetricsURL: "http://" + a + "/metrics"})
 	}
 	return out
 }

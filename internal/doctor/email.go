@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // The notification service's log messages the e-mail checks look for
@@ -26,7 +26,7 @@ type notificationStory struct {
 }
 
 func (d *Doctor) notificationStory(p *Probe) notificationStory {
-	lines, _ := d.traceLines(lab.Notification, p.TraceID, p.logOffsets[lab.Notification])
+	lines, _ := d.traceLines(topology.Notification, p.TraceID, p.logOffsets[topology.Notification])
 	var s notificationStory
 	for _, l := range lines {
 		switch {
@@ -84,19 +84,19 @@ func (d *Doctor) checkMailpit(ctx context.Context, p *Probe) Result {
 	story := d.notificationStory(p)
 	switch {
 	case story.logged:
-		r.Cause = "notification runs without SMTP_HOST: it only logs e-mails (" + d.logPath(lab.Notification) + ")"
+		r.Cause = "notification runs without SMTP_HOST: it only logs e-mails (" + d.logPath(topology.Notification) + ")"
 		r.Fix = "run the services with SMTP_HOST=localhost SMTP_PORT=1025 (shoplab up sets them)"
 	case story.sent:
 		r.Cause = fmt.Sprintf("notification sent it over %s to %s (%s says so), but Mailpit has no such message: SMTP_HOST and SMTP_PORT point at another server than Mailpit's SMTP port",
-			story.channel, d.cfg.SMTPAddr, d.logPath(lab.Notification))
+			story.channel, d.cfg.SMTPAddr, d.logPath(topology.Notification))
 		r.Fix = "the services' SMTP_HOST and SMTP_PORT; docker compose -p " + compose.Project + " logs mailpit"
 	case story.failure != "":
 		r.Cause = "notification could not send it: " + story.failure
-		r.Fix = fmt.Sprintf("grep %s %s; docker compose -p %s logs mailpit", p.TraceID, d.logPath(lab.Notification), compose.Project)
+		r.Fix = fmt.Sprintf("grep %s %s; docker compose -p %s logs mailpit", p.TraceID, d.logPath(topology.Notification), compose.Project)
 	default:
 		r.Cause = "notification has not handled the probe's order.placed yet: the outbox relay publishes it to Kafka, notification consumes it"
 		r.Fix = fmt.Sprintf("grep %s %s %s; shoplab_kafka_consumer_lag on %s; docker compose -p %s logs kafka",
-			p.TraceID, d.logPath(lab.Orders), d.logPath(lab.Notification), endpoint(d.cfg.Services, lab.Notification).MetricsURL, compose.Project)
+			p.TraceID, d.logPath(topology.Orders), d.logPath(topology.Notification), endpoint(d.cfg.Services, topology.Notification).MetricsURL, compose.Project)
 	}
 	return r
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // What each hop teaches, shared by both modes where the hop is the same.
@@ -143,4 +143,6 @@ func (d *Doctor) checkPromCounter(ctx context.Context, p *Probe) Result {
 	return r
 }
 
-func (d *Doctor) gatewayMetricsURL() string { return endpoint(d.cfg.Services, lab.Gateway).MetricsURL }
+func (d *Doctor) gatewayMetricsURL() string {
+	return endpoint(d.cfg.Services, topology.Gateway).MetricsURL
+}

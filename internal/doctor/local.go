@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // localHops check what exists without the stack: the services' own
@@ -127,7 +127,7 @@ func (d *Doctor) checkLogFiles(_ context.Context, p *Probe) Result {
 	if len(have) > 0 {
 		r.Found = "lines: " + strings.Join(have, ", ") + "; " + r.Found
 	}
-	if slices.Contains(missing, lab.Notification) && len(missing) == 1 {
+	if slices.Contains(missing, topology.Notification) && len(missing) == 1 {
 		r.Cause = "notification has not consumed order.placed yet (orders' outbox relay publishes it to Kafka), or lost the trace context carried in the message headers"
 	}
 	if len(errs) > 0 {
@@ -147,15 +147,15 @@ func (d *Doctor) checkLocalEmail(_ context.Context, p *Probe) Result {
 	}
 	r := Result{
 		Status:   Waiting,
-		Expected: fmt.Sprintf("%q with the probe's trace ID in %s", msgEmailSent, d.logPath(lab.Notification)),
+		Expected: fmt.Sprintf("%q with the probe's trace ID in %s", msgEmailSent, d.logPath(topology.Notification)),
 		Found:    "no such line",
 		Cause:    "notification has not handled the probe's order.placed yet: the outbox relay publishes it to Kafka, notification consumes it",
-		Fix:      fmt.Sprintf("grep %s %s %s", p.TraceID, d.logPath(lab.Orders), d.logPath(lab.Notification)),
+		Fix:      fmt.Sprintf("grep %s %s %s", p.TraceID, d.logPath(topology.Orders), d.logPath(topology.Notification)),
 	}
 	if story.failure != "" {
 		r.Found = story.failure
 		r.Cause = "notification could not send it (it retries)"
-		r.Fix = "SMTP_HOST and SMTP_PORT; " + d.logPath(lab.Notification)
+		r.Fix = "SMTP_HOST and SMTP_PORT; " + d.logPath(topology.Notification)
 	}
 	return r
 }

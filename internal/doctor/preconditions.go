@@ -13,7 +13,7 @@ import (
 	"sync"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // preconditions are what must hold before a probe can tell anything.
@@ -207,7 +207,7 @@ func dial(ctx context.Context, addr string) error {
 func (d *Doctor) checkServices(ctx context.Context, _ *Probe) Result {
 	var down []string
 	for _, e := range d.cfg.Services {
-		if err := lab.CheckHTTP(ctx, d.http, e.HealthURL); err != nil {
+		if err := topology.CheckHTTP(ctx, d.http, e.HealthURL); err != nil {
 			down = append(down, fmt.Sprintf("%s (%s): %v", e.Service, e.HealthURL, err))
 		}
 	}

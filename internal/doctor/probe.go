@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // The probe's request: its route template and method are the gateway's
@@ -32,7 +32,7 @@ const (
 // (token validation), orders, catalog (stock) and, across Kafka,
 // notification.
 func probeServices() []string {
-	return []string{lab.Gateway, lab.Auth, lab.Orders, lab.Catalog, lab.Notification}
+	return []string{topology.Gateway, topology.Auth, topology.Orders, topology.Catalog, topology.Notification}
 }
 
 // Probe is one run's tagged checkout: a new user (probe-<id>@shoplab.test)
@@ -98,7 +98,7 @@ func (d *Doctor) probeCheck() Check {
 }
 
 func (d *Doctor) sendProbe(ctx context.Context, p *Probe) Result {
-	gw := endpoint(d.cfg.Services, lab.Gateway)
+	gw := endpoint(d.cfg.Services, topology.Gateway)
 	base := "http://" + gw.HTTP
 	const password = "shoplab doctor probe"
 	fail := func(step string, err error) Result {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/lab"
-	"github.com/shoplab/shoplab/internal/labtest"
+	"github.com/shoplab/shoplab/internal/labharness"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // TestDoctorWithRealPrometheus runs the doctor's Prometheus hops against
@@ -17,7 +17,7 @@ import (
 // they do against the stand-in, and a target that cannot be scraped must
 // get the diagnosis a user would need.
 func TestDoctorWithRealPrometheus(t *testing.T) {
-	labtest.RequirePrometheus(t)
+	labharness.RequirePrometheus(t)
 	s := startShop(t, true)
 
 	t.Run("all pass", func(t *testing.T) {
@@ -45,7 +45,7 @@ func TestDoctorWithRealPrometheus(t *testing.T) {
 		st := startStandIns(t, s, faults{})
 		cfg := st.config()
 		dead := closedAddr(t)
-		cfg.PrometheusURL = startPrometheus(t, s, map[string]string{lab.Gateway: dead})
+		cfg.PrometheusURL = startPrometheus(t, s, map[string]string{topology.Gateway: dead})
 		cfg.Ports[0] = Port{"Prometheus", strings.TrimPrefix(cfg.PrometheusURL, "http://")}
 		// A fresh Prometheus applies its targets only at its scrape
 		// manager's first reload, about 5 s after the start.
@@ -75,7 +75,7 @@ func TestDoctorWithRealPrometheus(t *testing.T) {
 // doctor relies on the jobs being named after the services it probes.
 func startPrometheus(t *testing.T, s *shop, targets map[string]string) string {
 	t.Helper()
-	p := labtest.StartPrometheus(t, s.Shop, labtest.PrometheusOptions{RepoRoot: filepath.Join("..", ".."), ScrapeInterval: time.Second, Targets: targets})
+	p := labharness.StartPrometheus(t, s.Shop, labharness.PrometheusOptions{RepoRoot: filepath.Join("..", ".."), ScrapeInterval: time.Second, Targets: targets})
 	names := slices.Sorted(slices.Values(p.Jobs))
 	want := slices.Sorted(slices.Values(probeServices()))
 	if !slices.Equal(names, want) {

@@ -10,7 +10,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // The gateway's metrics the probe moves.
@@ -61,7 +61,7 @@ func probeLabels(region string) map[string]string {
 
 // gatewayCounter is the gateway's own count of requests like the probe.
 func (d *Doctor) gatewayCounter(ctx context.Context, region string) (float64, error) {
-	fams, err := d.scrape(ctx, endpoint(d.cfg.Services, lab.Gateway).MetricsURL)
+	fams, err := d.scrape(ctx, endpoint(d.cfg.Services, topology.Gateway).MetricsURL)
 	if err != nil {
 		return 0, err
 	}
@@ -77,7 +77,7 @@ func (d *Doctor) gatewayCounter(ctx context.Context, region string) (float64, er
 // gatewayExemplars lists the trace IDs of the exemplars on the gateway's
 // latency histogram for the probe's route and region.
 func (d *Doctor) gatewayExemplars(ctx context.Context, region string) ([]string, error) {
-	fams, err := d.scrape(ctx, endpoint(d.cfg.Services, lab.Gateway).MetricsURL)
+	fams, err := d.scrape(ctx, endpoint(d.cfg.Services, topology.Gateway).MetricsURL)
 	if err != nil {
 		return nil, err
 	}

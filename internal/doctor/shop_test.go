@@ -15,16 +15,16 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/shoplab/shoplab/internal/lab"
-	"github.com/shoplab/shoplab/internal/labtest"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/labharness"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // shop is the whole ShopEase shop running in this test on free ports
-// (labtest): its spans go over OTLP/gRPC to a receiver and its e-mails over
+// (labharness): its spans go over OTLP/gRPC to a receiver and its e-mails over
 // SMTP to an in-test server, the stand-ins' sources for Tempo and Mailpit.
 type shop struct {
-	*labtest.Shop
-	spans *shoptest.OTLPReceiver
+	*labharness.Shop
+	spans *testkit.OTLPReceiver
 	smtp  *smtpServer
 }
 
@@ -32,7 +32,7 @@ type shop struct {
 // server, else it only logs them (as local mode does by default).
 func startShop(t *testing.T, withSMTP bool) *shop {
 	t.Helper()
-	s := &shop{spans: shoptest.StartOTLPReceiver(t)}
+	s := &shop{spans: testkit.StartOTLPReceiver(t)}
 	extra := map[string]string{}
 	if withSMTP {
 		s.smtp = startSMTP(t)
@@ -46,7 +46,7 @@ func startShop(t *testing.T, withSMTP bool) *shop {
 		t.Fatal(err)
 	}
 	bsp := sdktrace.NewBatchSpanProcessor(exp, sdktrace.WithBatchTimeout(50*time.Millisecond))
-	s.Shop = labtest.StartWith(t, extra, func(o *lab.Options) {
+	s.Shop = labharness.StartWith(t, extra, func(o *lab.Options) {
 		o.SpanProcessors = []sdktrace.SpanProcessor{bsp}
 	})
 	return s

@@ -28,8 +28,8 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
 	stackpkg "github.com/shoplab/shoplab/internal/stack"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // The stand-ins answer like the real APIs, from the shop's real data: the
@@ -160,7 +160,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 // scrapeTarget is one service as Prometheus in the compose stack sees it:
 // through host.docker.internal.
-func scrapeTarget(e lab.Endpoint) (instance, url string) {
+func scrapeTarget(e topology.Endpoint) (instance, url string) {
 	_, port, _ := net.SplitHostPort(e.HTTP)
 	instance = "host.docker.internal:" + port
 	return instance, "http://" + instance + "/metrics"

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // traceShape summarises a trace: spans per service and whether it crosses
@@ -23,10 +23,10 @@ func shapeOf(spans []traceSpan) traceShape {
 	s := traceShape{perService: map[string]int{}, total: len(spans)}
 	for _, sp := range spans {
 		s.perService[sp.Service]++
-		if sp.Service == lab.Orders && sp.Kind == "producer" {
+		if sp.Service == topology.Orders && sp.Kind == "producer" {
 			s.producer = true
 		}
-		if sp.Service == lab.Notification && sp.Kind == "consumer" {
+		if sp.Service == topology.Notification && sp.Kind == "consumer" {
 			s.consumer = true
 		}
 	}
@@ -99,7 +99,7 @@ func (d *Doctor) checkTempoTrace(ctx context.Context, p *Probe) Result {
 	if len(missing) > 0 {
 		r.Found += "; none from " + strings.Join(missing, ", ")
 	}
-	svc := lab.Notification
+	svc := topology.Notification
 	if len(missing) > 0 {
 		svc = missing[0]
 	}
@@ -108,9 +108,9 @@ func (d *Doctor) checkTempoTrace(ctx context.Context, p *Probe) Result {
 	case len(lines) > 0:
 		r.Cause = fmt.Sprintf("%s continued the trace (its log lines carry the trace ID) but its spans did not reach Tempo: its exporter failed or exports elsewhere", svc)
 		r.Fix = fmt.Sprintf("grep -i export %s; %s's OTEL_EXPORTER_OTLP_ENDPOINT", d.logPath(svc), svc)
-	case svc == lab.Notification:
+	case svc == topology.Notification:
 		r.Cause = "notification has not consumed order.placed yet, or started a new trace instead of continuing the one in the Kafka message headers"
-		r.Fix = fmt.Sprintf("grep %s %s; internal/events (trace context in message headers)", p.TraceID, d.logPath(lab.Notification))
+		r.Fix = fmt.Sprintf("grep %s %s; internal/events (trace context in message headers)", p.TraceID, d.logPath(topology.Notification))
 	default:
 		r.Cause = fmt.Sprintf("%s did not receive the trace context, or has not handled the probe yet", svc)
 		r.Fix = fmt.Sprintf("grep %s %s", p.TraceID, d.logPath(svc))

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // TestConsumerCommitsOnlyAfterHandlerSucceeded: a failed handler leaves
@@ -62,12 +62,12 @@ func TestConsumerCommitsOnlyAfterHandlerSucceeded(t *testing.T) {
 		t.Fatalf("committed %d messages before the handler succeeded", n)
 	}
 	results <- nil
-	shoptest.WaitFor(t, waitTimeout, "the offset committed", func() bool {
+	testkit.WaitFor(t, waitTimeout, "the offset committed", func() bool {
 		return totalCommitted(t, brokers, group, TopicUserRegistered) == 1
 	})
 	for outcome, want := range map[string]float64{outcomeError: 1, outcomeOK: 1, outcomeRejected: 0} {
 		labels := map[string]string{"group": group, "topic": TopicUserRegistered, "outcome": outcome}
-		if got := shoptest.GatheredValue(t, tel.Registry, "shoplab_kafka_messages_consumed_total", labels); got != want {
+		if got := testkit.MetricValue(t, tel.Registry, "shoplab_kafka_messages_consumed_total", labels); got != want {
 			t.Errorf("consumed_total%v = %v, want %v", labels, got, want)
 		}
 	}
@@ -101,7 +101,7 @@ func TestConsumerSkipsPermanentErrors(t *testing.T) {
 	if err := pub.Publish(t.Context(), malformed, message(t, "u-1", envelope(t, "evt-bad")), message(t, "u-1", envelope(t, "evt-ok"))); err != nil {
 		t.Fatal(err)
 	}
-	shoptest.WaitFor(t, waitTimeout, "all three offsets committed", func() bool {
+	testkit.WaitFor(t, waitTimeout, "all three offsets committed", func() bool {
 		return totalCommitted(t, brokers, group, TopicUserRegistered) == 3
 	})
 	mu.Lock()
@@ -112,7 +112,7 @@ func TestConsumerSkipsPermanentErrors(t *testing.T) {
 	}
 	for outcome, want := range map[string]float64{outcomeRejected: 2, outcomeOK: 1, outcomeError: 0} {
 		labels := map[string]string{"group": group, "topic": TopicUserRegistered, "outcome": outcome}
-		if got := shoptest.GatheredValue(t, tel.Registry, "shoplab_kafka_messages_consumed_total", labels); got != want {
+		if got := testkit.MetricValue(t, tel.Registry, "shoplab_kafka_messages_consumed_total", labels); got != want {
 			t.Errorf("consumed_total%v = %v, want %v", labels, got, want)
 		}
 	}
@@ -157,7 +157,7 @@ func TestConsumerLagRisesWhileStuck(t *testing.T) {
 		}
 	}
 	var partition string
-	shoptest.WaitFor(t, waitTimeout, fmt.Sprintf("a partition's lag at %d", more+1), func() bool {
+	testkit.WaitFor(t, waitTimeout, fmt.Sprintf("a partition's lag at %d", more+1), func() bool {
 		for p, lag := range lagOf(t, tel, group, TopicUserRegistered) {
 			if lag == more+1 {
 				partition = p
@@ -167,7 +167,7 @@ func TestConsumerLagRisesWhileStuck(t *testing.T) {
 		return false
 	})
 	close(release)
-	shoptest.WaitFor(t, waitTimeout, "the lag back to 0", func() bool {
+	testkit.WaitFor(t, waitTimeout, "the lag back to 0", func() bool {
 		return lagOf(t, tel, group, TopicUserRegistered)[partition] == 0
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // waitTimeout covers joining a consumer group, which takes a few seconds,
@@ -134,22 +135,11 @@ func totalCommitted(t *testing.T, brokers []string, group, topic string) int64 {
 // lagOf returns the lag gauge of group and topic by partition.
 func lagOf(t *testing.T, tel *telemetry.Telemetry, group, topic string) map[string]float64 {
 	t.Helper()
-	fams, err := tel.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]float64{}
-	for _, f := range fams {
-		if f.GetName() != "shoplab_kafka_consumer_lag" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["group"] == group && labels["topic"] == topic {
-				out[labels["partition"]] = m.GetGauge().GetValue()
+	for _, m := range testkit.MetricSeries(t, tel.Registry, "shoplab_kafka_consumer_lag", map[string]string{"group": group, "topic": topic}) {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "partition" {
+				out[l.GetValue()] = m.GetGauge().GetValue()
 			}
 		}
 	}

@@ -1,10 +1,9 @@
 package events
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
 // Outcome label values.
@@ -19,8 +18,8 @@ func newProducedCounter(reg prometheus.Registerer) (*prometheus.CounterVec, erro
 		Name: "shoplab_kafka_messages_produced_total",
 		Help: "Kafka messages this service tried to produce, by topic and outcome (ok, error).",
 	}, []string{"topic", "outcome"})
-	if err := reg.Register(c); err != nil {
-		return nil, fmt.Errorf("register metric shoplab_kafka_messages_produced_total: %w", err)
+	if err := telemetry.Register(reg, c); err != nil {
+		return nil, err
 	}
 	for _, t := range Topics() {
 		for _, o := range []string{outcomeOK, outcomeError} {
@@ -48,14 +47,7 @@ func newConsumerMetrics(reg prometheus.Registerer, group string, topics []string
 			ConstLabels: prometheus.Labels{"group": group},
 		}, []string{"topic", "partition"}),
 	}
-	var errs []error
-	if err := reg.Register(m.consumed); err != nil {
-		errs = append(errs, fmt.Errorf("register metric shoplab_kafka_messages_consumed_total: %w", err))
-	}
-	if err := reg.Register(m.lag); err != nil {
-		errs = append(errs, fmt.Errorf("register metric shoplab_kafka_consumer_lag: %w", err))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := telemetry.Register(reg, m.consumed, m.lag); err != nil {
 		return consumerMetrics{}, err
 	}
 	for _, t := range topics {

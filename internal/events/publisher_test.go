@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shoplab/shoplab/internal/region"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // TestTraceContextAndBaggageCrossTheBroker: the consumer's handler runs in
@@ -56,7 +56,7 @@ func TestTraceContextAndBaggageCrossTheBroker(t *testing.T) {
 		t.Errorf("publish span: kind %v, parent %s; want a producer span under checkout", publish.SpanKind(), publish.Parent().SpanID())
 	}
 	var process spanView
-	shoptest.WaitFor(t, waitTimeout, "the consumer span to end", func() bool {
+	testkit.WaitFor(t, waitTimeout, "the consumer span to end", func() bool {
 		for _, sp := range crec.Ended() {
 			if sp.Name() == "process "+TopicUserRegistered {
 				process = sp
@@ -125,7 +125,7 @@ func TestPublishCountsOutcomes(t *testing.T) {
 	}
 	for outcome, want := range map[string]float64{outcomeOK: 1, outcomeError: 1} {
 		labels := map[string]string{"topic": TopicUserRegistered, "outcome": outcome}
-		if got := shoptest.GatheredValue(t, tel.Registry, "shoplab_kafka_messages_produced_total", labels); got != want {
+		if got := testkit.MetricValue(t, tel.Registry, "shoplab_kafka_messages_produced_total", labels); got != want {
 			t.Errorf("produced_total%v = %v, want %v", labels, got, want)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // services are those a fault may name. notification is not one of them: it
@@ -12,7 +14,7 @@ import (
 // metadata, which ends at orders. Carrying it further would mean storing a
 // client's value in the outbox and having a shared consumer stall or fail
 // for it, which would hit other requests' events too.
-var services = []string{"gateway", "auth", "catalog", "orders"}
+var services = []string{topology.Gateway, topology.Auth, topology.Catalog, topology.Orders}
 
 // Parse reads a header value. The empty string is the empty Set. A value
 // longer than MaxLen, with more than MaxItems items or with delays adding
@@ -50,7 +52,7 @@ func parseItem(item string) (Fault, error) {
 		return Fault{}, fmt.Errorf("fault %q: want service:delay=DURATION or service:error=CODE", item)
 	}
 	svc = strings.TrimSpace(svc)
-	if svc == "notification" {
+	if svc == topology.Notification {
 		return Fault{}, fmt.Errorf("fault %q: notification cannot be faulted by a request: it only consumes Kafka events, which do not carry faults (want one of %s)", item, strings.Join(services, ", "))
 	}
 	if !slices.Contains(services, svc) {

@@ -1,6 +1,10 @@
 // Package lab runs the whole ShopEase shop in one process: the five
 // services, each with its own telemetry, listeners and database, and an
-// embedded Kafka-protocol broker when no real one is configured.
+// embedded Kafka-protocol broker when no real one is configured. It opens
+// the listeners the address book (package topology) assigns and composes
+// the services, each wired by its own package's Build. It also manages the
+// process that runs a lab: the pid file, a start in the background, the
+// stop of a running one, and the compose mode's defaults.
 package lab
 
 import (
@@ -22,6 +26,7 @@ import (
 	"github.com/shoplab/shoplab/internal/listener"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // Options configure a lab.
@@ -38,7 +43,7 @@ type Options struct {
 
 // Lab is a running shop.
 type Lab struct {
-	endpoints []Endpoint
+	endpoints []topology.Endpoint
 	brokers   []string
 	broker    *broker.Broker
 	running   map[string]*running
@@ -61,7 +66,7 @@ type running struct {
 
 // stopOrder stops the entry point first, so in-flight requests can still
 // reach the services behind it, and the consumer last.
-var stopOrder = [][]string{{Gateway}, {Auth, Orders}, {Catalog, Notification}}
+var stopOrder = [][]string{{topology.Gateway}, {topology.Auth, topology.Orders}, {topology.Catalog, topology.Notification}}
 
 // Start starts every service and returns once all of them listen. Stop
 // ends them; Failed reports a service that stopped on its own.
@@ -98,14 +103,14 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 			peers[name] = loopback(ls.grpc.Addr())
 		}
 	}
-	components := map[string]*Component{}
+	units := map[string]*server.Unit{}
 	release := func() {
 		closeListeners(listeners)
-		for _, c := range components {
-			c.release()
+		for _, u := range units {
+			u.Release()
 		}
 	}
-	for _, name := range Services() {
+	for _, name := range topology.Services() {
 		tel, err := telemetry.New(ctx, telemetry.Config{
 			Service: name, LogDir: cfg.LogDir, Stdout: o.Stdout, LogLevel: o.LogLevel,
 			OTLP: o.OTLP, SpanProcessors: o.SpanProcessors,
@@ -116,39 +121,37 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 		}
 		l.tels = append(l.tels, tel)
 		ls := listeners[name]
-		c, err := Build(ctx, name, Deps{Config: cfg, Telemetry: tel, HTTP: ls.http, GRPC: ls.grpc, Brokers: l.brokers, Peers: peers})
+		u, err := Build(ctx, name, server.Deps{Config: cfg, Telemetry: tel, HTTP: ls.http, GRPC: ls.grpc, Brokers: l.brokers, Peers: peers})
 		if err != nil {
 			release()
 			return l, fmt.Errorf("start %s: %w", name, err)
 		}
-		components[name] = c
-		e := Endpoint{Service: name, HTTP: loopback(ls.http.Addr())}
+		units[name] = u
+		grpcAddr := ""
 		if ls.grpc != nil {
-			e.GRPC = loopback(ls.grpc.Addr())
+			grpcAddr = loopback(ls.grpc.Addr())
 		}
-		e.HealthURL = "http://" + e.HTTP + "/healthz"
-		e.MetricsURL = "http://" + e.HTTP + "/metrics"
-		l.endpoints = append(l.endpoints, e)
+		l.endpoints = append(l.endpoints, topology.NewEndpoint(name, loopback(ls.http.Addr()), grpcAddr))
 	}
-	for _, name := range Services() {
-		l.run(ctx, components[name])
+	for _, name := range topology.Services() {
+		l.run(ctx, units[name])
 	}
 	return l, nil
 }
 
-func (l *Lab) run(ctx context.Context, c *Component) {
+func (l *Lab) run(ctx context.Context, u *server.Unit) {
 	// A service lives until Stop cancels it, not until the caller's ctx
 	// ends: Stop decides the order, and its budget the drains' deadlines.
 	cctx, cancel := context.WithCancel(server.WithDrain(context.WithoutCancel(ctx), l.drain))
 	r := &running{cancel: cancel, done: make(chan struct{})}
-	l.running[c.Name] = r
+	l.running[u.Name] = r
 	go func() {
 		defer close(r.done)
-		r.err = c.Run(cctx)
+		r.err = u.Run(cctx)
 		if cctx.Err() == nil {
 			// Stopped on its own: the lab is broken.
 			if r.err == nil {
-				r.err = fmt.Errorf("%s stopped unexpectedly", c.Name)
+				r.err = fmt.Errorf("%s stopped unexpectedly", u.Name)
 			}
 			l.failOnce.Do(func() { close(l.failed) })
 		}
@@ -156,7 +159,7 @@ func (l *Lab) run(ctx context.Context, c *Component) {
 }
 
 // Endpoints are where the services listen.
-func (l *Lab) Endpoints() []Endpoint { return l.endpoints }
+func (l *Lab) Endpoints() []topology.Endpoint { return l.endpoints }
 
 // Brokers are the Kafka bootstrap addresses the services use.
 func (l *Lab) Brokers() []string { return l.brokers }
@@ -244,7 +247,7 @@ type serviceListeners struct{ http, grpc net.Listener }
 
 func listenAll(cfg config.Config) (map[string]serviceListeners, error) {
 	out := map[string]serviceListeners{}
-	for _, p := range PortTable(cfg) {
+	for _, p := range topology.PortTable(cfg) {
 		ls, err := listenPorts(cfg, p)
 		if err != nil {
 			closeListeners(out)
@@ -257,7 +260,7 @@ func listenAll(cfg config.Config) (map[string]serviceListeners, error) {
 
 // listenPorts opens a service's listeners: HTTP, and gRPC when it has an
 // API.
-func listenPorts(cfg config.Config, p Ports) (serviceListeners, error) {
+func listenPorts(cfg config.Config, p topology.Ports) (serviceListeners, error) {
 	listen := func(port int) (net.Listener, error) {
 		l, err := listener.Listen(cfg.Listen(port))
 		if err != nil {
@@ -281,9 +284,9 @@ func listenPorts(cfg config.Config, p Ports) (serviceListeners, error) {
 
 // Listen opens the listeners of one service alone (shoplab serve).
 func Listen(cfg config.Config, name string) (http, grpc net.Listener, err error) {
-	p, ok := PortsOf(cfg, name)
+	p, ok := topology.PortsOf(cfg, name)
 	if !ok {
-		return nil, nil, fmt.Errorf("unknown service %q: want one of %v", name, Services())
+		return nil, nil, fmt.Errorf("unknown service %q: want one of %v", name, topology.Services())
 	}
 	ls, err := listenPorts(cfg, p)
 	return ls.http, ls.grpc, err

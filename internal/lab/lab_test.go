@@ -12,14 +12,15 @@ import (
 	"time"
 
 	"github.com/shoplab/shoplab/internal/config"
-	"github.com/shoplab/shoplab/internal/shoptest"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // testConfig runs every service on a free loopback port with its data and
 // logs in temporary directories.
 func testConfig(t *testing.T, extra map[string]string) config.Config {
-	return shoptest.LabConfig(t, extra)
+	return testkit.LabConfig(t, extra)
 }
 
 func startLab(t *testing.T, o Options) *Lab {
@@ -32,13 +33,13 @@ func startLab(t *testing.T, o Options) *Lab {
 	t.Cleanup(func() { l.Stop(ctx) })
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
+	if err := topology.WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
 		t.Fatal(err)
 	}
 	return l
 }
 
-func endpoint(t *testing.T, l *Lab, service string) Endpoint {
+func endpoint(t *testing.T, l *Lab, service string) topology.Endpoint {
 	t.Helper()
 	for _, e := range l.Endpoints() {
 		if e.Service == service {
@@ -46,7 +47,7 @@ func endpoint(t *testing.T, l *Lab, service string) Endpoint {
 		}
 	}
 	t.Fatalf("no endpoint for %s", service)
-	return Endpoint{}
+	return topology.Endpoint{}
 }
 
 type product struct {
@@ -57,7 +58,7 @@ type product struct {
 
 // checkout registers a new user, logs in, picks the first product and
 // orders qty of it; it returns the order's ID and the product.
-func checkout(t *testing.T, c *shoptest.Client, email string, qty int64) (string, product, shoptest.Response) {
+func checkout(t *testing.T, c *testkit.Client, email string, qty int64) (string, product, testkit.Response) {
 	t.Helper()
 	c.Do(t, "POST", "/api/v1/auth/register", map[string]string{"email": email, "password": "correct horse battery", "name": "Ada"}).Want(t, 201)
 	var login struct {
@@ -91,11 +92,11 @@ func checkout(t *testing.T, c *shoptest.Client, email string, qty int64) (string
 // follows one checkout from the gateway to the e-mail: data, events,
 // one trace across gRPC and Kafka, logs and metrics.
 func TestCheckoutEndToEnd(t *testing.T) {
-	recv := shoptest.StartOTLPReceiver(t)
+	recv := testkit.StartOTLPReceiver(t)
 	cfg := testConfig(t, nil)
 	l := startLab(t, Options{Config: cfg, OTLP: telemetry.OTLP{Endpoint: recv.Endpoint(), Protocol: telemetry.ProtocolGRPC}})
-	gw := endpoint(t, l, Gateway)
-	c := &shoptest.Client{Base: "http://" + gw.HTTP, Region: "eu-west"}
+	gw := endpoint(t, l, topology.Gateway)
+	c := &testkit.Client{Base: "http://" + gw.HTTP, Region: "eu-west"}
 
 	orderID, p, resp := checkout(t, c, "ada@example.com", 2)
 	traceID := resp.TraceID
@@ -119,19 +120,19 @@ func TestCheckoutEndToEnd(t *testing.T) {
 	}
 
 	// The notification service handled order.placed exactly once.
-	nf := endpoint(t, l, Notification)
+	nf := endpoint(t, l, topology.Notification)
 	sent := map[string]string{"event_type": "order.placed", "outcome": "ok"}
-	shoptest.WaitMetric(t, nf.MetricsURL, "shoplab_notifications_sent_total", sent, 1, 20*time.Second)
-	if v := shoptest.MetricValue(t, nf.MetricsURL, "shoplab_notifications_sent_total", sent); v != 1 {
+	testkit.WaitMetric(t, testkit.Scrape(nf.MetricsURL), "shoplab_notifications_sent_total", sent, 1, 20*time.Second)
+	if v := testkit.MetricValue(t, testkit.Scrape(nf.MetricsURL), "shoplab_notifications_sent_total", sent); v != 1 {
 		t.Fatalf("order.placed e-mails sent = %v, want 1", v)
 	}
 
 	// The gateway counted the checkout under its route template and region.
-	if v := shoptest.MetricValue(t, gw.MetricsURL, "shoplab_http_requests_total",
+	if v := testkit.MetricValue(t, testkit.Scrape(gw.MetricsURL), "shoplab_http_requests_total",
 		map[string]string{"route": "/api/v1/orders", "method": "POST", "status": "201", "region": "eu-west"}); v != 1 {
 		t.Fatalf("gateway checkout counter = %v, want 1", v)
 	}
-	if v := shoptest.MetricValue(t, gw.MetricsURL, "shoplab_http_requests_total",
+	if v := testkit.MetricValue(t, testkit.Scrape(gw.MetricsURL), "shoplab_http_requests_total",
 		map[string]string{"route": "/api/v1/orders/{id}", "method": "GET", "region": "eu-west"}); v != 1 {
 		t.Fatalf("gateway GET order counter (route template) = %v, want 1", v)
 	}
@@ -146,11 +147,11 @@ func TestCheckoutEndToEnd(t *testing.T) {
 	for _, s := range spans {
 		services[s.Service] = true
 		names[s.Service+": "+s.Name] = true
-		if s.Service != Gateway && s.Attrs[telemetry.RegionAttribute] != "eu-west" {
+		if s.Service != topology.Gateway && s.Attrs[telemetry.RegionAttribute] != "eu-west" {
 			t.Errorf("span %s/%s has region %q, want eu-west", s.Service, s.Name, s.Attrs[telemetry.RegionAttribute])
 		}
 	}
-	for _, want := range []string{Gateway, Auth, Orders, Catalog, Notification} {
+	for _, want := range []string{topology.Gateway, topology.Auth, topology.Orders, topology.Catalog, topology.Notification} {
 		if !services[want] {
 			t.Errorf("trace %s has no span from %s; spans: %v", traceID, want, names)
 		}
@@ -162,7 +163,7 @@ func TestCheckoutEndToEnd(t *testing.T) {
 	}
 
 	// Every service touched wrote log lines carrying the trace ID.
-	for _, svc := range []string{Gateway, Auth, Orders, Catalog, Notification} {
+	for _, svc := range []string{topology.Gateway, topology.Auth, topology.Orders, topology.Catalog, topology.Notification} {
 		if n := linesWithTrace(t, filepath.Join(cfg.LogDir, svc+".log"), traceID); n == 0 {
 			t.Errorf("%s.log has no line with trace_id %s", svc, traceID)
 		}

@@ -13,7 +13,8 @@ import (
 
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/events"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // TestCheckoutSurvivesBrokerOutage stops Kafka under a running shop:
@@ -31,20 +32,20 @@ func TestCheckoutSurvivesBrokerOutage(t *testing.T) {
 
 	cfg := testConfig(t, map[string]string{"KAFKA_BROKERS": addr})
 	l := startLab(t, Options{Config: cfg})
-	gw, ord, nf := endpoint(t, l, Gateway), endpoint(t, l, Orders), endpoint(t, l, Notification)
-	c := &shoptest.Client{Base: "http://" + gw.HTTP, Region: "us-east"}
+	gw, ord, nf := endpoint(t, l, topology.Gateway), endpoint(t, l, topology.Orders), endpoint(t, l, topology.Notification)
+	c := &testkit.Client{Base: "http://" + gw.HTTP, Region: "us-east"}
 
 	// One checkout while the broker is up proves the path works.
 	checkout(t, c, "before@example.com", 1)
 	sent := map[string]string{"event_type": "order.placed", "outcome": "ok"}
-	shoptest.WaitMetric(t, nf.MetricsURL, "shoplab_notifications_sent_total", sent, 1, 20*time.Second)
+	testkit.WaitMetric(t, testkit.Scrape(nf.MetricsURL), "shoplab_notifications_sent_total", sent, 1, 20*time.Second)
 
 	b.Close()
 	const during = 3
 	for i := range during {
 		checkout(t, c, fmt.Sprintf("outage%d@example.com", i), 1)
 	}
-	if v := shoptest.MetricValue(t, ord.MetricsURL, "shoplab_outbox_backlog", nil); v != during {
+	if v := testkit.MetricValue(t, testkit.Scrape(ord.MetricsURL), "shoplab_outbox_backlog", nil); v != during {
 		t.Fatalf("outbox backlog during the outage = %v, want %d", v, during)
 	}
 
@@ -53,15 +54,15 @@ func TestCheckoutSurvivesBrokerOutage(t *testing.T) {
 		t.Fatalf("restart broker on port %d: %v", port, err)
 	}
 	t.Cleanup(b.Close)
-	shoptest.Eventually(t, 30*time.Second, func() error {
-		if v := shoptest.MetricValue(t, ord.MetricsURL, "shoplab_outbox_backlog", nil); v != 0 {
+	testkit.WaitFor(t, 30*time.Second, "the outbox backlog to drain", func() error {
+		if v := testkit.MetricValue(t, testkit.Scrape(ord.MetricsURL), "shoplab_outbox_backlog", nil); v != 0 {
 			return fmt.Errorf("outbox backlog %v", v)
 		}
 		return nil
 	})
 	// The restarted broker is empty, so the consumer sees exactly the
 	// outage's events: 1 + during e-mails in all.
-	shoptest.WaitMetric(t, nf.MetricsURL, "shoplab_notifications_sent_total", sent, 1+during, 30*time.Second)
+	testkit.WaitMetric(t, testkit.Scrape(nf.MetricsURL), "shoplab_notifications_sent_total", sent, 1+during, 30*time.Second)
 
 	// Redeliver one published event: the consumer must not e-mail again.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -77,8 +78,8 @@ func TestCheckoutSurvivesBrokerOutage(t *testing.T) {
 	if err := w.WriteMessages(ctx, kafka.Message{Topic: msg.Topic, Key: msg.Key, Value: msg.Value, Headers: msg.Headers}); err != nil {
 		t.Fatal(err)
 	}
-	shoptest.WaitMetric(t, nf.MetricsURL, "shoplab_notification_duplicates_total", map[string]string{"event_type": "order.placed"}, 1, 20*time.Second)
-	if v := shoptest.MetricValue(t, nf.MetricsURL, "shoplab_notifications_sent_total", sent); v != 1+during {
+	testkit.WaitMetric(t, testkit.Scrape(nf.MetricsURL), "shoplab_notification_duplicates_total", map[string]string{"event_type": "order.placed"}, 1, 20*time.Second)
+	if v := testkit.MetricValue(t, testkit.Scrape(nf.MetricsURL), "shoplab_notifications_sent_total", sent); v != 1+during {
 		t.Fatalf("e-mails after a redelivery = %v, want %d", v, 1+during)
 	}
 }

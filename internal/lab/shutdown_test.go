@@ -19,7 +19,8 @@ import (
 
 	"github.com/shoplab/shoplab/internal/fault"
 	"github.com/shoplab/shoplab/internal/server"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
+	"github.com/shoplab/shoplab/internal/topology"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
@@ -90,7 +91,7 @@ func TestStopKeepsOneBudget(t *testing.T) {
 	batch := sdktrace.NewBatchSpanProcessor(spans, sdktrace.WithBatchTimeout(time.Hour))
 	cfg := testConfig(t, map[string]string{"SHOPLAB_SHUTDOWN_TIMEOUT": budget.String(), "SHOPLAB_FAULTS": "true"})
 	l := startLab(t, Options{Config: cfg, SpanProcessors: []sdktrace.SpanProcessor{batch}})
-	gw, orders, catalog := endpoint(t, l, Gateway), endpoint(t, l, Orders), endpoint(t, l, Catalog)
+	gw, orders, catalog := endpoint(t, l, topology.Gateway), endpoint(t, l, topology.Orders), endpoint(t, l, topology.Catalog)
 
 	held := getProducts("http://"+gw.HTTP, "catalog:delay=20s")
 	drained := getProducts("http://"+gw.HTTP, "catalog:delay=1500ms")
@@ -102,9 +103,9 @@ func TestStopKeepsOneBudget(t *testing.T) {
 		_, err := shopv1.NewCatalogServiceClient(c).ListProducts(ctx, &shopv1.ListProductsRequest{})
 		return err
 	})
-	shoptest.WaitMetric(t, gw.MetricsURL, "shoplab_http_requests_in_flight", nil, 2, 20*time.Second)
-	shoptest.WaitMetric(t, orders.MetricsURL, "grpc_server_started_total", map[string]string{"grpc_method": "GetOrder"}, 1, 20*time.Second)
-	shoptest.WaitMetric(t, catalog.MetricsURL, "grpc_server_started_total", map[string]string{"grpc_method": "ListProducts"}, 3, 20*time.Second)
+	testkit.WaitMetric(t, testkit.Scrape(gw.MetricsURL), "shoplab_http_requests_in_flight", nil, 2, 20*time.Second)
+	testkit.WaitMetric(t, testkit.Scrape(orders.MetricsURL), "grpc_server_started_total", map[string]string{"grpc_method": "GetOrder"}, 1, 20*time.Second)
+	testkit.WaitMetric(t, testkit.Scrape(catalog.MetricsURL), "grpc_server_started_total", map[string]string{"grpc_method": "ListProducts"}, 3, 20*time.Second)
 
 	start := time.Now()
 	err := l.Stop(context.Background())
@@ -161,7 +162,7 @@ func TestStopKeepsOneBudget(t *testing.T) {
 				}
 			}
 		}
-		if !services[Gateway] || !services[Catalog] {
+		if !services[topology.Gateway] || !services[topology.Catalog] {
 			t.Errorf("%s request (trace %q): server spans exported from %v, want gateway and catalog", r.name, r.traceID, services)
 		}
 	}

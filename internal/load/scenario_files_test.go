@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/labtest"
+	"github.com/shoplab/shoplab/internal/labharness"
 )
 
 const scenarioDir = "../../scenarios"
@@ -42,7 +42,7 @@ func TestScenariosRunAgainstTheShop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole shop")
 	}
-	target := labtest.Start(t, nil).GatewayURL()
+	target := labharness.Start(t, nil).GatewayURL()
 
 	names, err := List(scenarioDir)
 	if err != nil {

@@ -16,9 +16,9 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/shoplab/shoplab/internal/events"
-	"github.com/shoplab/shoplab/internal/shoptest"
 	"github.com/shoplab/shoplab/internal/sqlitedb"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // relayFixture is a relay over a real SQLite outbox, publishing to a
@@ -26,7 +26,7 @@ import (
 type relayFixture struct {
 	relay *Relay
 	pub   *outagePublisher
-	logs  *shoptest.SyncBuffer
+	logs  *testkit.SyncBuffer
 	seq   int
 }
 
@@ -38,7 +38,7 @@ func newRelayFixture(t *testing.T, pub *outagePublisher, minBackoff, maxBackoff 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	logs := &shoptest.SyncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	tel, err := telemetry.New(ctx, telemetry.Config{Service: "orders", Stdout: logs})
 	if err != nil {
 		t.Fatal(err)

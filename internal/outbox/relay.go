@@ -55,8 +55,8 @@ func NewRelay(db *sql.DB, pub Publisher, tel *telemetry.Telemetry) (*Relay, erro
 		}
 		return float64(n)
 	})
-	if err := tel.Registry.Register(backlog); err != nil {
-		return nil, fmt.Errorf("outbox: register metric shoplab_outbox_backlog: %w", err)
+	if err := telemetry.Register(tel.Registry, backlog); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	return r, nil
 }

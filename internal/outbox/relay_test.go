@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // TestRelayBacksOffDuringOutage commits an order every 2 ms, each with its
@@ -30,7 +30,7 @@ func TestRelayBacksOffDuringOutage(t *testing.T) {
 		want = append(want, f.commit(t))
 	}
 	tick.Stop()
-	shoptest.WaitFor(t, 30*time.Second, "the outbox to drain", func() bool { return f.backlog(t) == 0 })
+	testkit.WaitFor(t, 30*time.Second, "the outbox to drain", func() bool { return f.backlog(t) == 0 })
 
 	attempts, failed, published := f.pub.snapshot()
 	if failed != failures {
@@ -91,7 +91,7 @@ func TestRelayNotifyStormDuringOutage(t *testing.T) {
 	}
 
 	f.pub.setDown(false)
-	shoptest.WaitFor(t, 30*time.Second, "the outbox to drain", func() bool { return f.backlog(t) == 0 })
+	testkit.WaitFor(t, 30*time.Second, "the outbox to drain", func() bool { return f.backlog(t) == 0 })
 	_, failed, published := f.pub.snapshot()
 	if !slices.Equal(published, want) {
 		t.Errorf("published %d events, want each of the %d committed, once, in order", len(published), len(want))
@@ -107,7 +107,7 @@ func TestRelayNotifyStormDuringOutage(t *testing.T) {
 	// A success resets the backoff.
 	f.pub.setDown(true)
 	f.commit(t)
-	shoptest.WaitFor(t, 30*time.Second, "a failed attempt in the second outage", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "a failed attempt in the second outage", func() bool {
 		return len(f.lines(t, "outbox relay: publish failed")) > len(warns)
 	})
 	first := f.lines(t, "outbox relay: publish failed")[len(warns)]
@@ -115,7 +115,7 @@ func TestRelayNotifyStormDuringOutage(t *testing.T) {
 		t.Errorf("first failure of the second outage = %+v, want retry_in %v and failed_attempts 1", first, minBackoff)
 	}
 	f.pub.setDown(false)
-	shoptest.WaitFor(t, 30*time.Second, "the outbox to drain again", func() bool { return f.backlog(t) == 0 })
+	testkit.WaitFor(t, 30*time.Second, "the outbox to drain again", func() bool { return f.backlog(t) == 0 })
 }
 
 // backoffSchedule is the pause after each of the first n failures.

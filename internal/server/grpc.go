@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -52,8 +51,8 @@ func NewGRPCServer(t *telemetry.Telemetry, register func(*grpc.Server), opts ...
 	metrics := grpcprom.NewServerMetrics(
 		grpcprom.WithServerHandlingTimeHistogram(grpcprom.WithHistogramBuckets(telemetry.LatencyBuckets())),
 	)
-	if err := t.Registry.Register(metrics); err != nil {
-		return nil, nil, fmt.Errorf("register metric grpc server metrics: %w", err)
+	if err := telemetry.Register(t.Registry, metrics); err != nil {
+		return nil, nil, err
 	}
 	exemplar := grpcprom.WithExemplarFromContext(telemetry.ExemplarLabels)
 	s := grpc.NewServer(
@@ -119,8 +118,8 @@ func NewClientMetrics(t *telemetry.Telemetry) (*grpcprom.ClientMetrics, error) {
 	m := grpcprom.NewClientMetrics(
 		grpcprom.WithClientHandlingTimeHistogram(grpcprom.WithHistogramBuckets(telemetry.LatencyBuckets())),
 	)
-	if err := t.Registry.Register(m); err != nil {
-		return nil, fmt.Errorf("register metric grpc client metrics: %w", err)
+	if err := telemetry.Register(t.Registry, m); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

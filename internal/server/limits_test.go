@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // patience bounds every wait in these tests. It is far above every limit
@@ -204,7 +204,7 @@ func TestMaxRequests(t *testing.T) {
 			}
 		}()
 	}
-	shoptest.WaitFor(t, patience, fmt.Sprintf("%d held requests", limit), func() bool { return held.Load() == limit })
+	testkit.WaitFor(t, patience, fmt.Sprintf("%d held requests", limit), func() bool { return held.Load() == limit })
 
 	resp, err := http.Get(base + "/quick")
 	if err != nil {

@@ -13,8 +13,8 @@ import (
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // longGrace is a grace no test waits for: a stop that returns within
@@ -208,7 +208,7 @@ func TestServeHTTPDrains(t *testing.T) {
 	<-started
 
 	srv.stop(0)
-	shoptest.WaitFor(t, patience, "/healthz to answer 503 draining", func() bool {
+	testkit.WaitFor(t, patience, "/healthz to answer 503 draining", func() bool {
 		a := fetch(base + "/healthz")
 		var body struct{ Status string }
 		json.Unmarshal([]byte(a.body), &body)

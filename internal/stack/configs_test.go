@@ -13,13 +13,13 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/shoplab/shoplab/internal/config"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // ---- prometheus.yml --------------------------------------------------------
 
 func TestPromtoolAcceptsPrometheusConfig(t *testing.T) {
-	promtool := shoptest.RequireTool(t, "promtool", "apt-get install prometheus")
+	promtool := testkit.RequireTool(t, "promtool", "apt-get install prometheus")
 	cmd := exec.Command(promtool, "check", "config", repoFile(t, "prometheus.yml"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -2,8 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,14 +22,11 @@ func LatencyBuckets() []float64 { return append([]float64(nil), latencyBuckets..
 // collectors.
 func newRegistry() (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
-	var errs []error
-	if err := reg.Register(collectors.NewGoCollector()); err != nil {
-		errs = append(errs, fmt.Errorf("register metric go collector: %w", err))
-	}
-	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
-		errs = append(errs, fmt.Errorf("register metric process collector: %w", err))
-	}
-	if err := errors.Join(errs...); err != nil {
+	err := Register(reg,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	if err != nil {
 		return nil, err
 	}
 	return reg, nil

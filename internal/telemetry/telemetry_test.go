@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/region"
 )
 
@@ -54,7 +55,8 @@ func TestLogLinesCarryTraceAndRegion(t *testing.T) {
 	}
 }
 
-func TestOTLPFromEnv(t *testing.T) {
+// The OTEL_* variables, read by package config, decide where spans go.
+func TestOTLPFromConfig(t *testing.T) {
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -72,11 +74,11 @@ func TestOTLPFromEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, err := OTLPFromEnv(func(k string) string { return tt.env[k] })
+			c, err := config.Load(func(k string) string { return tt.env[k] })
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
-			if err == nil && o.tracesURL() != tt.traces {
+			if o := OTLP(c.OTLP); err == nil && o.tracesURL() != tt.traces {
 				t.Fatalf("traces URL = %q, want %q", o.tracesURL(), tt.traces)
 			}
 		})

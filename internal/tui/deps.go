@@ -10,19 +10,19 @@ import (
 	"time"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/load"
 	"github.com/shoplab/shoplab/internal/stack"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // Deps is everything the TUI reaches outside itself. The model never does
 // I/O: it returns commands that call these, so a test can replace each one.
 type Deps struct {
 	// Services are the shop's services, polled for health.
-	Services []lab.Endpoint
+	Services []topology.Endpoint
 	// Brokers are the Kafka addresses the services use, dialled for health.
 	Brokers []Broker
-	// CheckHTTP reports whether url answers 200 (default: lab.CheckHTTP).
+	// CheckHTTP reports whether url answers 200 (default: topology.CheckHTTP).
 	CheckHTTP func(ctx context.Context, url string) error
 	// Dial reports whether a TCP address accepts connections.
 	Dial func(ctx context.Context, addr string) error
@@ -102,7 +102,7 @@ func RunEngine(ctx context.Context, sc *load.Scenario, o load.Options) (*load.Re
 func (d Deps) withDefaults() Deps {
 	if d.CheckHTTP == nil {
 		client := &http.Client{Timeout: time.Second}
-		d.CheckHTTP = func(ctx context.Context, url string) error { return lab.CheckHTTP(ctx, client, url) }
+		d.CheckHTTP = func(ctx context.Context, url string) error { return topology.CheckHTTP(ctx, client, url) }
 	}
 	if d.Dial == nil {
 		d.Dial = func(ctx context.Context, addr string) error {

@@ -2,13 +2,14 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 func TestTUIExecRunner(t *testing.T) {
@@ -27,7 +28,7 @@ exit 2
 	}
 	r := ExecRunner{Path: script}
 
-	var out shoptest.SyncBuffer
+	var out testkit.SyncBuffer
 	err := r.Run(context.Background(), []string{"up", "--local", "-d"}, &out)
 	if err == nil || !strings.Contains(out.String(), "args: up --local -d") {
 		t.Fatalf("Run = %v, output %q: want exit status 2 and the arguments", err, out.String())
@@ -35,17 +36,16 @@ exit 2
 
 	// Cancelling asks the subcommand to stop (SIGTERM), so that `up -d`
 	// can stop what it started.
-	out = shoptest.SyncBuffer{}
+	out = testkit.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx, []string{"wait"}, &out) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(out.String(), "started") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the script did not start: %q", out.String())
+	testkit.WaitFor(t, 5*time.Second, "the script to start", func() error {
+		if !strings.Contains(out.String(), "started") {
+			return fmt.Errorf("output %q", out.String())
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 	cancel()
 	select {
 	case <-done:

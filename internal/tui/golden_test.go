@@ -12,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -38,7 +38,7 @@ func goldenStates(t *testing.T) map[string]Model {
 	docker := allHealthy(d)
 	docker.docker = dockerOK
 	for i, e := range d.Services {
-		if e.Service != lab.Catalog {
+		if e.Service != topology.Catalog {
 			docker.services[i] = probe{health: healthDown, detail: "Get \"http://" + e.HTTP + "/healthz\": dial tcp " + e.HTTP + ": connect: connection refused"}
 		}
 	}

@@ -13,8 +13,8 @@ import (
 
 	"github.com/shoplab/shoplab/internal/compose"
 	"github.com/shoplab/shoplab/internal/config"
-	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/load"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // press is the message a key sends: "q", "enter", "down", "space",
@@ -59,13 +59,13 @@ func apply(m Model, msgs ...tea.Msg) (Model, tea.Cmd) {
 func screen(m Model) string { return ansi.Strip(m.View().Content) }
 
 // defaultEndpoints are the services at their default ports.
-func defaultEndpoints(t *testing.T) []lab.Endpoint {
+func defaultEndpoints(t *testing.T) []topology.Endpoint {
 	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	return lab.Endpoints(cfg)
+	return topology.Endpoints(cfg)
 }
 
 // fixtureDeps describe a healthy lab at the default ports, without

@@ -9,8 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/load"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // tab is one of the TUI's screens.
@@ -243,13 +243,13 @@ func (m Model) Init() tea.Cmd {
 func (m Model) busy() bool { return m.op.running || m.run.active() }
 
 // gateway returns the gateway's endpoint and its last health.
-func (m Model) gateway() (lab.Endpoint, probe, bool) {
+func (m Model) gateway() (topology.Endpoint, probe, bool) {
 	for i, e := range m.deps.Services {
-		if e.Service == lab.Gateway {
+		if e.Service == topology.Gateway {
 			return e, m.services[i], true
 		}
 	}
-	return lab.Endpoint{}, probe{}, false
+	return topology.Endpoint{}, probe{}, false
 }
 
 // servicesUp counts the services the last poll found healthy.

@@ -14,8 +14,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/shoplab/shoplab/internal/compose"
-	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/load"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 func TestTUIScenarioPicked(t *testing.T) {
@@ -461,7 +461,7 @@ func TestTUIStartNeedsTheShop(t *testing.T) {
 	m := New(context.Background(), d)
 	down := allHealthy(d)
 	for i, e := range d.Services {
-		if e.Service == lab.Gateway {
+		if e.Service == topology.Gateway {
 			down.services[i] = probe{health: healthDown}
 		}
 	}

@@ -2,6 +2,7 @@ package tui_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"regexp"
 	"strconv"
@@ -15,7 +16,8 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
-	"github.com/shoplab/shoplab/internal/labtest"
+	"github.com/shoplab/shoplab/internal/labharness"
+	"github.com/shoplab/shoplab/internal/testkit"
 	"github.com/shoplab/shoplab/internal/tui"
 )
 
@@ -41,16 +43,15 @@ func (term *terminal) keys(ks ...string) {
 // waitFor waits until the screen matches re, and returns the match.
 func (term *terminal) waitFor(what string, re *regexp.Regexp, timeout time.Duration) []string {
 	term.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if m := re.FindStringSubmatch(term.screen()); m != nil {
-			return m
+	var m []string
+	testkit.WaitFor(term.t, timeout, what, func() error {
+		scr := term.screen()
+		if m = re.FindStringSubmatch(scr); m == nil {
+			return fmt.Errorf("the screen:\n%s", scr)
 		}
-		if time.Now().After(deadline) {
-			term.t.Fatalf("timed out waiting for %s; the screen:\n%s", what, term.screen())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	return m
 }
 
 // TestTUIInAPseudoTerminal runs the real program in a real pseudo-terminal
@@ -62,7 +63,7 @@ func TestTUIInAPseudoTerminal(t *testing.T) {
 		t.Skip("starts the shop")
 	}
 	ctx := context.Background()
-	shop := labtest.Start(t, nil)
+	shop := labharness.Start(t, nil)
 	l, target := shop.Lab, shop.GatewayURL()
 
 	ptmx, tty, err := pty.Open()
@@ -140,11 +141,11 @@ func TestTUIInAPseudoTerminal(t *testing.T) {
 		t.Errorf("terminal modes not restored: lflag %#x→%#x iflag %#x→%#x oflag %#x→%#x",
 			before.Lflag, after.Lflag, before.Iflag, after.Iflag, before.Oflag, after.Oflag)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for emu.IsAltScreen() || !strings.Contains(term.screen(), "The lab is still running") {
-		if time.Now().After(deadline) {
-			t.Fatalf("after quitting: alternate screen %v; the screen:\n%s", emu.IsAltScreen(), term.screen())
+	testkit.WaitFor(t, 5*time.Second, "the main screen back after quitting", func() error {
+		scr := term.screen()
+		if alt := emu.IsAltScreen(); alt || !strings.Contains(scr, "The lab is still running") {
+			return fmt.Errorf("alternate screen %v; the screen:\n%s", alt, scr)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }

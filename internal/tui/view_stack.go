@@ -5,8 +5,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/stack"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 func portOf(hostPort string) string {
@@ -231,7 +231,7 @@ func (m Model) stackRows() []stackRow {
 	var rows []stackRow
 	for i, e := range m.deps.Services {
 		r := stackRow{name: e.Service, kind: "service", port: portOf(e.HTTP), url: "http://" + e.HTTP + "/metrics"}
-		if e.Service == lab.Gateway {
+		if e.Service == topology.Gateway {
 			r.url = "http://" + e.HTTP + "/api/v1/products"
 		}
 		if e.GRPC != "" {

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
@@ -76,7 +77,7 @@ func TestLoginRehashesWhenCostChanged(t *testing.T) {
 			t.Errorf("after login %d: stored hash has cost %d, want %d", i+1, got, newCost)
 		}
 	}
-	if got := metricValue(t, s.tel.Registry, "shoplab_auth_password_rehashes_total", nil); got != 1 {
+	if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_auth_password_rehashes_total", nil); got != 1 {
 		t.Errorf("rehashes = %v, want 1", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
@@ -63,7 +64,7 @@ func TestRegisterLoginValidateRoundTrip(t *testing.T) {
 		{"shoplab_auth_logins_total", map[string]string{"outcome": "success"}},
 		{"shoplab_auth_token_validations_total", map[string]string{"outcome": "valid"}},
 	} {
-		if got := metricValue(t, registry, m.name, m.labels); got != 1 {
+		if got := testkit.MetricValue(t, registry, m.name, m.labels); got != 1 {
 			t.Errorf("%s%v = %v, want 1", m.name, m.labels, got)
 		}
 	}
@@ -146,7 +147,7 @@ func TestRegisterDuplicateEmail(t *testing.T) {
 			}
 		})
 	}
-	if got := metricValue(t, s.tel.Registry, "shoplab_auth_registrations_total", nil); got != 1 {
+	if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_auth_registrations_total", nil); got != 1 {
 		t.Errorf("registrations = %v, want 1", got)
 	}
 }
@@ -192,7 +193,7 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 			t.Errorf("messages differ (%q vs %q): they must not reveal whether the e-mail exists", m, messages[0])
 		}
 	}
-	if got := metricValue(t, s.tel.Registry, "shoplab_auth_logins_total", map[string]string{"outcome": "invalid_credentials"}); got != float64(len(tests)) {
+	if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_auth_logins_total", map[string]string{"outcome": "invalid_credentials"}); got != float64(len(tests)) {
 		t.Errorf("invalid_credentials logins = %v, want %d", got, len(tests))
 	}
 

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -18,7 +17,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/shoplab/shoplab/internal/server"
-	"github.com/shoplab/shoplab/internal/shoptest"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
@@ -108,11 +106,6 @@ func reasonOf(err error) string {
 		}
 	}
 	return ""
-}
-
-// metricValue reads one series from reg (shoptest.GatheredValue).
-func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	return shoptest.GatheredValue(t, reg, name, labels)
 }
 
 // clock is a settable time source, safe for the gRPC handler goroutines.

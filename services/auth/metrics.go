@@ -1,10 +1,9 @@
 package auth
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
 // Outcome label values.
@@ -47,21 +46,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.logins.WithLabelValues(outcomeInvalidCredentials)
 	m.tokenValidations.WithLabelValues(outcomeValid)
 	m.tokenValidations.WithLabelValues(outcomeInvalid)
-	var errs []error
-	for _, c := range []struct {
-		name string
-		c    prometheus.Collector
-	}{
-		{"shoplab_auth_registrations_total", m.registrations},
-		{"shoplab_auth_logins_total", m.logins},
-		{"shoplab_auth_token_validations_total", m.tokenValidations},
-		{"shoplab_auth_password_rehashes_total", m.rehashes},
-	} {
-		if err := reg.Register(c.c); err != nil {
-			errs = append(errs, fmt.Errorf("register metric %s: %w", c.name, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := telemetry.Register(reg, m.registrations, m.logins, m.tokenValidations, m.rehashes); err != nil {
 		return nil, err
 	}
 	return m, nil

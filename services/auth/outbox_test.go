@@ -12,7 +12,7 @@ import (
 
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/events"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
@@ -25,8 +25,8 @@ func TestRegisterSucceedsWhileBrokerIsDown(t *testing.T) {
 	if _, err := c.Register(t.Context(), &shopv1.RegisterRequest{Email: "ada@example.com", Password: "password", Name: "Ada"}); err != nil {
 		t.Fatalf("Register with Kafka down: %v", err)
 	}
-	shoptest.WaitFor(t, 10*time.Second, "the relay to try publishing", func() bool { return pub.calls.Load() > 0 })
-	if got := metricValue(t, s.tel.Registry, "shoplab_outbox_backlog", nil); got != 1 {
+	testkit.WaitFor(t, 10*time.Second, "the relay to try publishing", func() bool { return pub.calls.Load() > 0 })
+	if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_outbox_backlog", nil); got != 1 {
 		t.Errorf("shoplab_outbox_backlog = %v, want 1", got)
 	}
 }
@@ -90,7 +90,7 @@ func TestUserRegisteredReachesKafka(t *testing.T) {
 	if got != span.SpanContext().TraceID() {
 		t.Errorf("message trace = %s, want the client's %s", got, span.SpanContext().TraceID())
 	}
-	shoptest.WaitFor(t, 10*time.Second, "the outbox to drain", func() bool {
-		return metricValue(t, tel.Registry, "shoplab_outbox_backlog", nil) == 0
+	testkit.WaitFor(t, 10*time.Second, "the outbox to drain", func() bool {
+		return testkit.MetricValue(t, tel.Registry, "shoplab_outbox_backlog", nil) == 0
 	})
 }

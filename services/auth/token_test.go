@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
@@ -95,7 +96,7 @@ func TestValidateTokenRejects(t *testing.T) {
 			}
 		})
 	}
-	if got := metricValue(t, s.tel.Registry, "shoplab_auth_token_validations_total", map[string]string{"outcome": "invalid"}); got != float64(len(tests)) {
+	if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_auth_token_validations_total", map[string]string{"outcome": "invalid"}); got != float64(len(tests)) {
 		t.Errorf("invalid validations = %v, want %d", got, len(tests))
 	}
 }

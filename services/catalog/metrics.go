@@ -1,9 +1,9 @@
 package catalog
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
 // Reasons a reservation is rejected: the only values of the reason label.
@@ -38,11 +38,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, r := range []string{reasonInsufficientStock, reasonUnknownProduct, reasonInvalid} {
 		m.rejected.WithLabelValues(r)
 	}
-	var errs []error
-	for _, c := range []prometheus.Collector{m.reserved, m.released, m.rejected} {
-		errs = append(errs, reg.Register(c))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := telemetry.Register(reg, m.reserved, m.released, m.rejected); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -29,26 +30,26 @@ func bearerToken(header string) (string, bool) {
 
 // authenticate checks the request's bearer token with the auth service,
 // which alone holds the signing key. On failure it has answered already.
-func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
+func authenticate(log *slog.Logger, auth shopv1.AuthServiceClient, w http.ResponseWriter, r *http.Request) (caller, bool) {
 	token, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
-		g.fail(w, r, apiError{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: `this endpoint needs an "Authorization: Bearer <token>" header; get a token from POST /api/v1/auth/login`})
+		fail(log, w, r, apiError{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: `this endpoint needs an "Authorization: Bearer <token>" header; get a token from POST /api/v1/auth/login`})
 		return caller{}, false
 	}
 	ctx, cancel := callContext(r.Context())
 	defer cancel()
-	resp, err := g.auth.ValidateToken(ctx, &shopv1.ValidateTokenRequest{Token: token})
+	resp, err := auth.ValidateToken(ctx, &shopv1.ValidateTokenRequest{Token: token})
 	if err != nil {
 		e := fromGRPC(err)
 		if e.Status == http.StatusUnauthorized {
 			// Whatever reason auth gave, for a token check it means this.
 			e.Code = CodeInvalidToken
 		}
-		g.fail(w, r, e)
+		fail(log, w, r, e)
 		return caller{}, false
 	}
 	if resp.GetUserId() == "" {
-		g.fail(w, r, internalError(errors.New("auth accepted a token but named no user")))
+		fail(log, w, r, internalError(errors.New("auth accepted a token but named no user")))
 		return caller{}, false
 	}
 	return caller{userID: resp.GetUserId(), email: resp.GetEmail()}, true

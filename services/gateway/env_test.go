@@ -21,8 +21,8 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/shoplab/shoplab/internal/server"
-	"github.com/shoplab/shoplab/internal/shoptest"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
@@ -68,7 +68,7 @@ func newEnv(t *testing.T, checks map[string]server.Check) *testEnv {
 		t.Cleanup(func() { conn.Close() })
 		return conn
 	}
-	gw := New(Options{
+	gw, err := New(Options{
 		Telemetry: tel,
 		Auth:      shopv1.NewAuthServiceClient(dial(authAddr)),
 		Catalog:   shopv1.NewCatalogServiceClient(dial(catalogAddr)),
@@ -76,6 +76,9 @@ func newEnv(t *testing.T, checks map[string]server.Check) *testEnv {
 		Checks:    checks,
 		Faults:    true,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(gw.Handler())
 	t.Cleanup(srv.Close)
 	return &testEnv{url: srv.URL, gw: gw, tel: tel, logs: logs, spans: spans, rec: rec}
@@ -182,52 +185,18 @@ func jsonHeader(extra ...string) map[string]string {
 	return h
 }
 
-// metricFamily gathers one family from the gateway's registry.
-func (e *testEnv) metricFamily(t *testing.T, name string) *dto.MetricFamily {
-	t.Helper()
-	fams, err := e.tel.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fams {
-		if f.GetName() == name {
-			return f
-		}
-	}
-	return nil
-}
-
-// series returns the metrics of family name whose labels include want.
+// series returns the gateway's series name whose labels include want
+// (testkit.MetricSeries).
 func (e *testEnv) series(t *testing.T, name string, want prometheus.Labels) []*dto.Metric {
 	t.Helper()
-	var out []*dto.Metric
-	fam := e.metricFamily(t, name)
-	for _, m := range fam.GetMetric() {
-		got := map[string]string{}
-		for _, lp := range m.GetLabel() {
-			got[lp.GetName()] = lp.GetValue()
-		}
-		match := true
-		for k, v := range want {
-			if got[k] != v {
-				match = false
-			}
-		}
-		if match {
-			out = append(out, m)
-		}
-	}
-	return out
+	return testkit.MetricSeries(t, e.tel.Registry, name, want)
 }
 
-// counter sums the matching counter series.
+// counter sums the gateway's counter series name whose labels include
+// want; there must be one (testkit.MetricValue).
 func (e *testEnv) counter(t *testing.T, name string, want prometheus.Labels) float64 {
 	t.Helper()
-	var sum float64
-	for _, m := range e.series(t, name, want) {
-		sum += m.GetCounter().GetValue()
-	}
-	return sum
+	return testkit.MetricValue(t, e.tel.Registry, name, want)
 }
 
 // scrape fetches /metrics with the given Accept header.
@@ -241,7 +210,7 @@ func (e *testEnv) scrape(t *testing.T, accept string) string {
 }
 
 // syncBuffer is a log sink the handler goroutines and the test share.
-type syncBuffer struct{ shoptest.SyncBuffer }
+type syncBuffer struct{ testkit.SyncBuffer }
 
 // lines returns the JSON log lines whose msg is msg.
 func (b *syncBuffer) lines(t *testing.T, msg string) []map[string]any {
@@ -261,30 +230,17 @@ func (b *syncBuffer) lines(t *testing.T, msg string) []map[string]any {
 	return out
 }
 
-// eventually retries cond until it holds or two seconds pass: log lines
-// and spans are written as the handler unwinds, which may be just after
-// the client has its answer.
-func eventually(t *testing.T, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// unwindWait bounds the wait for a request's log line or span: they are
+// written as the handler unwinds, which may be just after the client has
+// its answer.
+const unwindWait = 2 * time.Second
 
 // requestLine waits for the request log line of the request whose path
 // is path.
 func (e *testEnv) requestLine(t *testing.T, path string) map[string]any {
 	t.Helper()
 	var found map[string]any
-	eventually(t, func() error {
+	testkit.WaitFor(t, unwindWait, "the request log line of "+path, func() error {
 		for _, l := range e.logs.lines(t, "http request handled") {
 			if l["path"] == path {
 				found = l

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -140,7 +141,7 @@ func internalError(cause error) apiError {
 
 // fail writes e as the answer and notes it for the request's log line and
 // span.
-func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, e apiError) {
+func fail(log *slog.Logger, w http.ResponseWriter, r *http.Request, e apiError) {
 	noteError(r.Context(), e)
 	if e.Status == http.StatusUnauthorized {
 		challenge := "Bearer"
@@ -149,10 +150,10 @@ func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, e apiError) {
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
-	g.writeJSON(w, r, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
+	writeJSON(log, w, r, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message}})
 }
 
 // failGRPC answers for a failed downstream call.
-func (g *Gateway) failGRPC(w http.ResponseWriter, r *http.Request, err error) {
-	g.fail(w, r, fromGRPC(err))
+func failGRPC(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	fail(log, w, r, fromGRPC(err))
 }

@@ -20,7 +20,10 @@ func TestFaultsOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tel.Shutdown(context.Background()) })
-	gw := New(Options{Telemetry: tel, Auth: env.gw.auth, Catalog: env.gw.catalog, Orders: env.gw.orders})
+	gw, err := New(Options{Telemetry: tel, Auth: env.gw.auth, Catalog: env.gw.catalog, Orders: env.gw.orders})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(gw.Handler())
 	t.Cleanup(srv.Close)
 	off := *env

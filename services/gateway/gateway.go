@@ -5,10 +5,8 @@
 package gateway
 
 import (
-	"log/slog"
+	"fmt"
 	"net/http"
-
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
@@ -32,34 +30,38 @@ type Options struct {
 
 // Gateway serves the public API. Build it with New.
 type Gateway struct {
-	tel     *telemetry.Telemetry
-	log     *slog.Logger
-	tracer  trace.Tracer
-	metrics *httpMetrics
+	handler http.Handler
+	// chain is the middleware every request but the admin endpoints
+	// passes, outermost first.
+	chain []func(http.Handler) http.Handler
+	// The backends the handlers call.
 	auth    shopv1.AuthServiceClient
 	catalog shopv1.CatalogServiceClient
 	orders  shopv1.OrdersServiceClient
-	handler http.Handler
-	faults  bool
 }
 
 // New builds the gateway and registers its HTTP metrics in
-// o.Telemetry.Registry.
-func New(o Options) *Gateway {
-	g := &Gateway{
-		tel:     o.Telemetry,
-		log:     o.Telemetry.Logger,
-		tracer:  o.Telemetry.Tracer(),
+// o.Telemetry.Registry. It fails if they cannot be registered, e.g.
+// because another gateway has them already: one gateway per registry.
+func New(o Options) (*Gateway, error) {
+	metrics, err := newHTTPMetrics(o.Telemetry.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("gateway metrics: %w", err)
+	}
+	log := o.Telemetry.Logger
+	chain := middlewareChain(o.Telemetry, metrics, o.Faults)
+	return &Gateway{
+		handler: routes(log, server.AdminHandler(o.Telemetry, o.Checks), chain, o.Auth, o.Catalog, o.Orders),
+		chain:   chain,
 		auth:    o.Auth,
 		catalog: o.Catalog,
 		orders:  o.Orders,
-		faults:  o.Faults,
-	}
-	g.metrics = newHTTPMetrics(o.Telemetry.Registry, g.log)
-	g.handler = g.newRouter(o.Checks)
-	return g
+	}, nil
 }
 
 // Handler returns the whole HTTP surface: the API under /api/v1 and the
 // admin endpoints GET /metrics and GET /healthz.
 func (g *Gateway) Handler() http.Handler { return g.handler }
+
+// middleware is the gateway's middleware chain, outermost first.
+func (g *Gateway) middleware() []func(http.Handler) http.Handler { return g.chain }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -13,57 +14,59 @@ type registerRequest struct {
 	Name     string `json:"name"`
 }
 
+func (req registerRequest) validate() *apiError {
+	return missingFields(field{"email", req.Email}, field{"password", req.Password}, field{"name", req.Name})
+}
+
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 }
 
-// register is POST /api/v1/auth/register.
-func (g *Gateway) register(w http.ResponseWriter, r *http.Request) {
-	var req registerRequest
-	if e := decodeJSON(w, r, &req); e != nil {
-		g.fail(w, r, *e)
-		return
-	}
-	if e := missingFields(field{"email", req.Email}, field{"password", req.Password}, field{"name", req.Name}); e != nil {
-		g.fail(w, r, *e)
-		return
-	}
-	ctx, cancel := callContext(r.Context())
-	defer cancel()
-	resp, err := g.auth.Register(ctx, &shopv1.RegisterRequest{
-		Email:    strings.TrimSpace(req.Email),
-		Password: req.Password,
-		Name:     strings.TrimSpace(req.Name),
-	})
-	if err != nil {
-		g.failGRPC(w, r, err)
-		return
-	}
-	g.writeJSON(w, r, http.StatusCreated, registerResponse{User: toUser(resp.GetUser())})
+func (req loginRequest) validate() *apiError {
+	return missingFields(field{"email", req.Email}, field{"password", req.Password})
 }
 
-// login is POST /api/v1/auth/login.
-func (g *Gateway) login(w http.ResponseWriter, r *http.Request) {
-	var req loginRequest
-	if e := decodeJSON(w, r, &req); e != nil {
-		g.fail(w, r, *e)
-		return
-	}
-	if e := missingFields(field{"email", req.Email}, field{"password", req.Password}); e != nil {
-		g.fail(w, r, *e)
-		return
-	}
-	ctx, cancel := callContext(r.Context())
-	defer cancel()
-	resp, err := g.auth.Login(ctx, &shopv1.LoginRequest{Email: strings.TrimSpace(req.Email), Password: req.Password})
-	if err != nil {
-		g.failGRPC(w, r, err)
-		return
-	}
-	g.writeJSON(w, r, http.StatusOK, loginResponse{
-		Token:     resp.GetToken(),
-		ExpiresAt: timeOf(resp.GetExpiresAt()),
-		User:      toUser(resp.GetUser()),
+// handleRegister is POST /api/v1/auth/register.
+func handleRegister(log *slog.Logger, auth shopv1.AuthServiceClient) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, ok := decodeValid[registerRequest](log, w, r)
+		if !ok {
+			return
+		}
+		ctx, cancel := callContext(r.Context())
+		defer cancel()
+		resp, err := auth.Register(ctx, &shopv1.RegisterRequest{
+			Email:    strings.TrimSpace(req.Email),
+			Password: req.Password,
+			Name:     strings.TrimSpace(req.Name),
+		})
+		if err != nil {
+			failGRPC(log, w, r, err)
+			return
+		}
+		writeJSON(log, w, r, http.StatusCreated, registerResponse{User: toUser(resp.GetUser())})
+	})
+}
+
+// handleLogin is POST /api/v1/auth/login.
+func handleLogin(log *slog.Logger, auth shopv1.AuthServiceClient) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, ok := decodeValid[loginRequest](log, w, r)
+		if !ok {
+			return
+		}
+		ctx, cancel := callContext(r.Context())
+		defer cancel()
+		resp, err := auth.Login(ctx, &shopv1.LoginRequest{Email: strings.TrimSpace(req.Email), Password: req.Password})
+		if err != nil {
+			failGRPC(log, w, r, err)
+			return
+		}
+		writeJSON(log, w, r, http.StatusOK, loginResponse{
+			Token:     resp.GetToken(),
+			ExpiresAt: timeOf(resp.GetExpiresAt()),
+			User:      toUser(resp.GetUser()),
+		})
 	})
 }

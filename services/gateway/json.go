@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"os"
@@ -132,11 +133,11 @@ func jsonKind(t reflect.Type) string {
 }
 
 // writeJSON answers with v as JSON.
-func (g *Gateway) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+func writeJSON(log *slog.Logger, w http.ResponseWriter, r *http.Request, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		// Only a programming error gets here: every answer is a plain struct.
-		g.log.ErrorContext(r.Context(), "encoding JSON answer", "error", err)
+		log.ErrorContext(r.Context(), "encoding JSON answer", "error", err)
 		status = http.StatusInternalServerError
 		body = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
 	}
@@ -144,6 +145,6 @@ func (g *Gateway) writeJSON(w http.ResponseWriter, r *http.Request, status int, 
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	if _, err := w.Write(append(body, '\n')); err != nil {
-		g.log.DebugContext(r.Context(), "writing answer", "error", err)
+		log.DebugContext(r.Context(), "writing answer", "error", err)
 	}
 }

@@ -1,13 +1,16 @@
 package gateway
 
 import (
+	"context"
+	"errors"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
 // TestMetricsUseRouteTemplates: labels name the route template, never the
@@ -31,12 +34,15 @@ func TestMetricsUseRouteTemplates(t *testing.T) {
 		{prometheus.Labels{"route": routeUnmatched, "method": "GET", "status": "404"}, 1},
 		{prometheus.Labels{"route": routeUnmatched, "method": "DELETE", "status": "405"}, 1},
 		{prometheus.Labels{"route": routeUnmatched, "method": methodOther, "status": "405"}, 1},
-		{prometheus.Labels{"route": "/metrics"}, 0},
-		{prometheus.Labels{"route": "/healthz"}, 0},
 	}
 	for _, tc := range tests {
 		if v := env.counter(t, "shoplab_http_requests_total", tc.labels); v != tc.want {
 			t.Errorf("shoplab_http_requests_total%v = %v, want %v", tc.labels, v, tc.want)
+		}
+	}
+	for _, route := range []string{"/metrics", "/healthz"} {
+		if s := env.series(t, "shoplab_http_requests_total", prometheus.Labels{"route": route}); len(s) != 0 {
+			t.Errorf("shoplab_http_requests_total counted %s: %d series, want none", route, len(s))
 		}
 	}
 	if n := len(env.series(t, "shoplab_http_requests_total", nil)); n != 5 {
@@ -84,16 +90,66 @@ func grep(text, substr string) string {
 	return strings.Join(out, "\n")
 }
 
-// TestNewTwiceSharesMetrics: a second gateway on the same telemetry must
-// not panic on registration and counts into the same series.
-func TestNewTwiceSharesMetrics(t *testing.T) {
-	env := newEnv(t, nil)
-	second := New(Options{Telemetry: env.tel, Catalog: env.gw.catalog})
-	rec := httptest.NewRecorder()
-	second.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/products", nil))
-	env.do(t, http.MethodGet, "/api/v1/products", nil, "")
-	labels := prometheus.Labels{"route": "/api/v1/products", "status": "200"}
-	if v := env.counter(t, "shoplab_http_requests_total", labels); v != 2 {
-		t.Errorf("requests_total%v = %v, want 2", labels, v)
+// TestNewFailsWhenMetricsTaken: a gateway whose metrics cannot be
+// registered fails at construction and says which metric, instead of
+// logging and carrying on with metrics that are never exported, or sharing
+// another gateway's.
+func TestNewFailsWhenMetricsTaken(t *testing.T) {
+	tests := []struct {
+		name string
+		// take puts something into tel's registry before New.
+		take    func(t *testing.T, tel *telemetry.Telemetry)
+		metric  string
+		already bool
+	}{
+		{
+			name: "second gateway",
+			take: func(t *testing.T, tel *telemetry.Telemetry) {
+				if _, err := New(Options{Telemetry: tel}); err != nil {
+					t.Fatalf("first New: %v", err)
+				}
+			},
+			metric:  "shoplab_http_requests_total",
+			already: true,
+		},
+		{
+			name: "name clash",
+			take: func(t *testing.T, tel *telemetry.Telemetry) {
+				tel.Registry.MustRegister(prometheus.NewGauge(prometheus.GaugeOpts{
+					Name: "shoplab_http_requests_in_flight",
+					Help: "Something else.",
+				}))
+			},
+			metric: "shoplab_http_requests_in_flight",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			logs := &syncBuffer{}
+			tel, err := telemetry.New(context.Background(), telemetry.Config{Service: "gateway", Stdout: logs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { tel.Shutdown(context.Background()) })
+			tc.take(t, tel)
+
+			gw, err := New(Options{Telemetry: tel})
+			if err == nil {
+				t.Fatal("New succeeded on a registry holding its metrics; want an error")
+			}
+			if gw != nil {
+				t.Error("New returned a gateway along with its error")
+			}
+			if !strings.Contains(err.Error(), tc.metric) {
+				t.Errorf("error %q does not name %s", err, tc.metric)
+			}
+			var already prometheus.AlreadyRegisteredError
+			if got := errors.As(err, &already); got != tc.already {
+				t.Errorf("errors.As(%q, AlreadyRegisteredError) = %v, want %v", err, got, tc.already)
+			}
+			if l := logs.String(); l != "" {
+				t.Errorf("New logged %q; the error is the caller's to report", l)
+			}
+		})
 	}
 }

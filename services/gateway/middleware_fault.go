@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -19,34 +20,36 @@ const faultService = "gateway"
 // a silently ignored fault further in. With faults off the header is
 // refused rather than ignored, for the same reason: a scenario that asks
 // for a fault must not run as if it had one.
-func (g *Gateway) injectFaults(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw := strings.Join(r.Header.Values(fault.Header), ",")
-		if !g.faults {
-			if strings.Trim(raw, " \t,") != "" {
-				g.fail(w, r, apiError{Status: http.StatusBadRequest, Code: CodeFaultsDisabled, Message: fault.Header + ": fault injection is off on this shop (SHOPLAB_FAULTS)"})
+func injectFaults(log *slog.Logger, enabled bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			raw := strings.Join(r.Header.Values(fault.Header), ",")
+			if !enabled {
+				if strings.Trim(raw, " \t,") != "" {
+					fail(log, w, r, apiError{Status: http.StatusBadRequest, Code: CodeFaultsDisabled, Message: fault.Header + ": fault injection is off on this shop (SHOPLAB_FAULTS)"})
+					return
+				}
+				next.ServeHTTP(w, r)
 				return
 			}
-			next.ServeHTTP(w, r)
-			return
-		}
-		set, err := fault.Parse(raw)
-		if err != nil {
-			g.fail(w, r, apiError{Status: http.StatusBadRequest, Code: CodeInvalidFault, Message: fault.Header + ": " + err.Error()})
-			return
-		}
-		if len(set) == 0 {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx := r.Context()
-		trace.SpanFromContext(ctx).SetAttributes(attribute.String("shoplab.fault", set.String()))
-		g.log.InfoContext(ctx, "fault injection requested", "fault", set.String())
-		if err := set.Apply(ctx, faultService); err != nil {
-			g.log.WarnContext(ctx, "fault injected", "fault", set.String(), "error", err)
-			g.failGRPC(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(fault.NewOutgoingContext(ctx, set)))
-	})
+			set, err := fault.Parse(raw)
+			if err != nil {
+				fail(log, w, r, apiError{Status: http.StatusBadRequest, Code: CodeInvalidFault, Message: fault.Header + ": " + err.Error()})
+				return
+			}
+			if len(set) == 0 {
+				next.ServeHTTP(w, r)
+				return
+			}
+			ctx := r.Context()
+			trace.SpanFromContext(ctx).SetAttributes(attribute.String("shoplab.fault", set.String()))
+			log.InfoContext(ctx, "fault injection requested", "fault", set.String())
+			if err := set.Apply(ctx, faultService); err != nil {
+				log.WarnContext(ctx, "fault injected", "fault", set.String(), "error", err)
+				failGRPC(log, w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(fault.NewOutgoingContext(ctx, set)))
+		})
+	}
 }

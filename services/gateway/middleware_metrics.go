@@ -10,17 +10,19 @@ import (
 
 // measureRequests counts and times each request. It runs inside the span,
 // so that a latency bucket's exemplar points at the request's trace.
-func (g *Gateway) measureRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		g.metrics.inFlight.Inc()
-		defer g.metrics.inFlight.Dec()
+func measureRequests(m *httpMetrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			m.inFlight.Inc()
+			defer m.inFlight.Dec()
 
-		sw := captureStatus(w)
-		next.ServeHTTP(sw, r)
+			sw := captureStatus(w)
+			next.ServeHTTP(sw, r)
 
-		route, method, reg := routeOf(r), methodLabel(r.Method), regionLabel(r)
-		g.metrics.requests.WithLabelValues(route, method, strconv.Itoa(sw.code()), reg).Inc()
-		telemetry.Observe(r.Context(), g.metrics.duration.WithLabelValues(route, method, reg), time.Since(start).Seconds())
-	})
+			route, method, reg := routeOf(r), methodLabel(r.Method), regionLabel(r)
+			m.requests.WithLabelValues(route, method, strconv.Itoa(sw.code()), reg).Inc()
+			telemetry.Observe(r.Context(), m.duration.WithLabelValues(route, method, reg), time.Since(start).Seconds())
+		})
+	}
 }

@@ -10,7 +10,7 @@ import (
 // set) into the context's baggage, from where it reaches every span, log
 // line and backend. The X-Region header is the authority: a region the
 // client put in its own baggage is overwritten.
-func (g *Gateway) withRegion(next http.Handler) http.Handler {
+func withRegion(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reg := region.Normalize(r.Header.Get(region.Header))
 		w.Header().Set(region.Header, reg)

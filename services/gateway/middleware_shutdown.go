@@ -33,7 +33,7 @@ var shuttingDownError = apiError{
 // that moment is short. Not buffering answers keeps the cost to a header
 // copy, a context and a mutex per request (BenchmarkAnswerAtHardStop); it
 // is paid only here, at the shop's public entry point.
-func (g *Gateway) answerAtHardStop(next http.Handler) http.Handler {
+func answerAtHardStop(next http.Handler) http.Handler {
 	body := append(mustJSON(errorBody{Error: errorDetail{Code: shuttingDownError.Code, Message: shuttingDownError.Message}}), '\n')
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hard, ok := server.HardStop(r.Context())

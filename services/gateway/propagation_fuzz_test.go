@@ -27,7 +27,10 @@ func FuzzPropagation(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { tel.Shutdown(context.Background()) })
-	g := New(Options{Telemetry: tel})
+	g, err := New(Options{Telemetry: tel})
+	if err != nil {
+		f.Fatal(err)
+	}
 	var seen context.Context
 	h := chi.Chain(g.middleware()...).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = r.Context()

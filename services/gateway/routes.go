@@ -2,59 +2,68 @@ package gateway
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/shoplab/shoplab/internal/server"
+	"github.com/shoplab/shoplab/internal/telemetry"
+	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
 // routeUnmatched is the route label of a request no route matched. The raw
 // path must never become a label: every typo would make a new series.
 const routeUnmatched = "unmatched"
 
-func (g *Gateway) newRouter(checks map[string]server.Check) *chi.Mux {
+// routes builds the gateway's HTTP surface. Each handler is given what it
+// uses and nothing more.
+func routes(
+	log *slog.Logger,
+	admin http.Handler,
+	chain []func(http.Handler) http.Handler,
+	auth shopv1.AuthServiceClient,
+	catalog shopv1.CatalogServiceClient,
+	orders shopv1.OrdersServiceClient,
+) *chi.Mux {
 	root := chi.NewRouter()
 
-	// The admin endpoints stay outside the instrumented group: Prometheus
-	// scrapes and health probes would drown the shop's own traffic.
-	admin := server.AdminHandler(g.tel, checks)
-	root.Get("/metrics", admin.ServeHTTP)
-	root.Get("/healthz", admin.ServeHTTP)
+	// The admin endpoints stay outside the chain: Prometheus scrapes and
+	// health probes would drown the shop's own traffic.
+	root.Method(http.MethodGet, "/metrics", admin)
+	root.Method(http.MethodGet, "/healthz", admin)
 
-	chain := g.middleware()
 	root.Group(func(r chi.Router) {
 		r.Use(chain...)
-		r.Post("/api/v1/auth/register", g.register)
-		r.Post("/api/v1/auth/login", g.login)
-		r.Get("/api/v1/products", g.listProducts)
-		r.Get("/api/v1/products/{id}", g.getProduct)
-		r.Post("/api/v1/orders", g.placeOrder)
-		r.Get("/api/v1/orders/{id}", g.getOrder)
+		r.Method(http.MethodPost, "/api/v1/auth/register", handleRegister(log, auth))
+		r.Method(http.MethodPost, "/api/v1/auth/login", handleLogin(log, auth))
+		r.Method(http.MethodGet, "/api/v1/products", handleListProducts(log, catalog))
+		r.Method(http.MethodGet, "/api/v1/products/{id}", handleGetProduct(log, catalog))
+		r.Method(http.MethodPost, "/api/v1/orders", handlePlaceOrder(log, auth, orders))
+		r.Method(http.MethodGet, "/api/v1/orders/{id}", handleGetOrder(log, auth, orders))
 	})
-	// Requests that match no route are traced, counted and logged too, as
-	// route "unmatched": a flood of 404s is worth seeing.
-	root.NotFound(chi.Chain(chain...).HandlerFunc(g.notFound).ServeHTTP)
-	root.MethodNotAllowed(chi.Chain(chain...).HandlerFunc(g.methodNotAllowed(root)).ServeHTTP)
+	// Requests that match no route pass the chain too, as route
+	// "unmatched": a flood of 404s is worth seeing.
+	root.NotFound(chi.Chain(chain...).Handler(handleNotFound(log)).ServeHTTP)
+	root.MethodNotAllowed(chi.Chain(chain...).Handler(handleMethodNotAllowed(log, root)).ServeHTTP)
 	return root
 }
 
-// middleware is the instrumentation chain, outermost first. The trace
-// context and region are in the context before the span starts, so the span
-// joins the caller's trace and carries the region. Metrics and the log line
-// wrap everything that can answer, including panics, bad fault headers and
-// the 503 of a request the server's stop cut.
-func (g *Gateway) middleware() []func(http.Handler) http.Handler {
+// middlewareChain is the chain every API request passes, outermost first.
+// The trace context and region are in the context before the span starts,
+// so the span joins the caller's trace and carries the region. Metrics and
+// the log line wrap everything that can answer, including panics, bad
+// fault headers and the 503 of a request the server's stop cut.
+func middlewareChain(tel *telemetry.Telemetry, metrics *httpMetrics, faults bool) []func(http.Handler) http.Handler {
 	return []func(http.Handler) http.Handler{
-		g.extractTraceContext,
-		g.withRegion,
-		g.traceRequests,
-		g.measureRequests,
-		g.logRequests,
-		g.answerAtHardStop,
-		g.recoverPanics,
-		g.injectFaults,
+		extractTraceContext(tel.Propagator),
+		withRegion,
+		traceRequests(tel.Tracer()),
+		measureRequests(metrics),
+		logRequests(tel.Logger),
+		answerAtHardStop,
+		recoverPanics(tel.Logger),
+		injectFaults(tel.Logger, faults),
 	}
 }
 
@@ -68,15 +77,19 @@ func routeOf(r *http.Request) string {
 	return routeUnmatched
 }
 
-func (g *Gateway) notFound(w http.ResponseWriter, r *http.Request) {
-	g.fail(w, r, apiError{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such route; the API lives under /api/v1"})
+// handleNotFound answers a request no route matched.
+func handleNotFound(log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail(log, w, r, apiError{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such route; the API lives under /api/v1"})
+	})
 }
 
-// methodNotAllowed answers 405 with the Allow header chi leaves out when a
-// custom handler is set. A method no route knows at all on a path no route
-// has is a 404, not a 405.
-func (g *Gateway) methodNotAllowed(root *chi.Mux) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+// handleMethodNotAllowed answers 405 with the Allow header chi leaves out
+// when a custom handler is set. A method no route knows at all on a path
+// no route has is a 404, not a 405.
+func handleMethodNotAllowed(log *slog.Logger, root *chi.Mux) http.Handler {
+	notFound := handleNotFound(log)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := r.URL.RawPath
 		if path == "" {
 			path = r.URL.Path
@@ -89,14 +102,14 @@ func (g *Gateway) methodNotAllowed(root *chi.Mux) http.HandlerFunc {
 			}
 		}
 		if len(allowed) == 0 {
-			g.notFound(w, r)
+			notFound.ServeHTTP(w, r)
 			return
 		}
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		g.fail(w, r, apiError{
+		fail(log, w, r, apiError{
 			Status:  http.StatusMethodNotAllowed,
 			Code:    CodeMethodNotAllowed,
 			Message: fmt.Sprintf("method %s is not allowed here; allowed: %s", r.Method, strings.Join(allowed, ", ")),
 		})
-	}
+	})
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/shoplab/shoplab/internal/fault"
 	"github.com/shoplab/shoplab/internal/server"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // stoppingGateway is the env's gateway served as the lab serves it, until
@@ -81,8 +81,8 @@ func (e *testEnv) holdRequest(t *testing.T, ctx context.Context, base string) <-
 		b, err := io.ReadAll(resp.Body)
 		out <- heldAnswer{response: response{status: resp.StatusCode, header: resp.Header, body: b}, close: resp.Close, err: err}
 	}()
-	shoptest.WaitFor(t, patience, "the held request in flight", func() bool {
-		return shoptest.GatheredValue(t, e.tel.Registry, "shoplab_http_requests_in_flight", nil) == 1
+	testkit.WaitFor(t, patience, "the held request in flight", func() bool {
+		return testkit.MetricValue(t, e.tel.Registry, "shoplab_http_requests_in_flight", nil) == 1
 	})
 	return out
 }
@@ -151,7 +151,7 @@ func TestHealthzWhileDraining(t *testing.T) {
 	held := env.holdRequest(t, ctx, gw.url)
 
 	gw.stop()
-	shoptest.WaitFor(t, patience, "/healthz to answer 503 draining", func() bool {
+	testkit.WaitFor(t, patience, "/healthz to answer 503 draining", func() bool {
 		resp, err := http.Get(gw.url + "/healthz")
 		if err != nil {
 			return false
@@ -191,11 +191,10 @@ func BenchmarkAnswerAtHardStop(b *testing.B) {
 		w.WriteHeader(http.StatusOK)
 		w.Write(body)
 	})
-	g := &Gateway{}
 	for _, bc := range []struct {
 		name string
 		h    http.Handler
-	}{{"bare", h}, {"answerAtHardStop", g.answerAtHardStop(h)}} {
+	}{{"bare", h}, {"answerAtHardStop", answerAtHardStop(h)}} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := httptest.NewRequest(http.MethodGet, "/api/v1/products", nil).WithContext(ctx)
 			b.ReportAllocs()

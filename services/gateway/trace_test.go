@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // TestTracePropagation: the gateway joins the caller's trace, names it in
@@ -100,7 +102,7 @@ func TestServerSpanStatus(t *testing.T) {
 func (e *testEnv) serverSpan(t *testing.T, name string) tracetest.SpanStub {
 	t.Helper()
 	var found tracetest.SpanStub
-	eventually(t, func() error {
+	testkit.WaitFor(t, unwindWait, "the server span "+name, func() error {
 		var names []string
 		for _, s := range e.spans.GetSpans() {
 			if s.SpanKind == trace.SpanKindServer && s.Name == name {

@@ -22,8 +22,8 @@ import (
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/events"
-	"github.com/shoplab/shoplab/internal/shoptest"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 func startBroker(t *testing.T) *broker.Broker {
@@ -186,31 +186,15 @@ func parse(t *testing.T, m smtpMessage) parsed {
 	return parsed{header: msg.Header, body: string(body)}
 }
 
-// metricValue reads one series from reg (shoptest.GatheredValue).
-func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	return shoptest.GatheredValue(t, reg, name, labels)
-}
-
 // consumerLag returns the service's consumer lag gauge for topic, by
 // partition.
 func consumerLag(t *testing.T, reg *prometheus.Registry, topic string) map[string]float64 {
 	t.Helper()
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]float64{}
-	for _, f := range fams {
-		if f.GetName() != "shoplab_kafka_consumer_lag" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["group"] == ConsumerGroup && labels["topic"] == topic {
-				out[labels["partition"]] = m.GetGauge().GetValue()
+	for _, m := range testkit.MetricSeries(t, reg, "shoplab_kafka_consumer_lag", map[string]string{"group": ConsumerGroup, "topic": topic}) {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "partition" {
+				out[l.GetValue()] = m.GetGauge().GetValue()
 			}
 		}
 	}

@@ -1,9 +1,6 @@
 package notification
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shoplab/shoplab/internal/events"
@@ -68,23 +65,8 @@ func newMetrics(reg prometheus.Registerer, channel string) (*metrics, error) {
 			m.deadLetters.WithLabelValues(t, r)
 		}
 	}
-	var errs []error
-	for _, c := range []struct {
-		name string
-		c    prometheus.Collector
-	}{
-		{"shoplab_notifications_sent_total", m.sent},
-		{"shoplab_notification_duplicates_total", m.duplicates},
-		{"shoplab_notification_latency_seconds", m.latency},
-		{"shoplab_notification_dead_letters_total", m.deadLetters},
-		{"shoplab_notification_pending_emails", m.pending},
-		{"shoplab_notification_oldest_pending_age_seconds", m.oldestAge},
-	} {
-		if err := reg.Register(c.c); err != nil {
-			errs = append(errs, fmt.Errorf("register metric %s: %w", c.name, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	err := telemetry.Register(reg, m.sent, m.duplicates, m.latency, m.deadLetters, m.pending, m.oldestAge)
+	if err != nil {
 		return nil, err
 	}
 	return m, nil

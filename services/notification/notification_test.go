@@ -9,7 +9,7 @@ import (
 
 	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/events"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // deliveryTimeout covers joining the consumer group, which takes a few
@@ -25,7 +25,7 @@ func TestOrderPlacedSendsOneEmailPerEvent(t *testing.T) {
 
 	first := orderEvent(t, "evt-1", "order-1")
 	traceID := p.publish(t, events.TopicOrderPlaced, "user-1", first)
-	shoptest.WaitFor(t, deliveryTimeout, "the first e-mail", func() bool { return len(mailbox.messages()) > 0 })
+	testkit.WaitFor(t, deliveryTimeout, "the first e-mail", func() bool { return len(mailbox.messages()) > 0 })
 
 	msgs := mailbox.messages()
 	if len(msgs) != 1 {
@@ -64,7 +64,7 @@ func TestOrderPlacedSendsOneEmailPerEvent(t *testing.T) {
 	// when the second's e-mail is in, the copy has been dealt with.
 	p.publish(t, events.TopicOrderPlaced, "user-1", first)
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-2", "order-2"))
-	shoptest.WaitFor(t, deliveryTimeout, "the second order's e-mail", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "the second order's e-mail", func() bool {
 		for _, m := range mailbox.messages() {
 			if strings.Contains(string(m.Data), "order-2") {
 				return true
@@ -86,7 +86,7 @@ func TestOrderPlacedSendsOneEmailPerEvent(t *testing.T) {
 		{"shoplab_notifications_sent_total", map[string]string{"event_type": "order.placed", "channel": "smtp", "outcome": "error"}, 0},
 		{"shoplab_notification_latency_seconds", map[string]string{"event_type": "order.placed"}, 2},
 	} {
-		if got := metricValue(t, reg, c.name, c.labels); got != c.want {
+		if got := testkit.MetricValue(t, reg, c.name, c.labels); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 		}
 	}
@@ -107,7 +107,7 @@ func TestSMTPFailureIsRetried(t *testing.T) {
 	p := newProducer(t, b.Addrs())
 
 	p.publish(t, events.TopicUserRegistered, "user-1", userEvent(t, "evt-u1"))
-	shoptest.WaitFor(t, deliveryTimeout, "the welcome e-mail", func() bool { return len(mailbox.messages()) > 0 })
+	testkit.WaitFor(t, deliveryTimeout, "the welcome e-mail", func() bool { return len(mailbox.messages()) > 0 })
 
 	m := parse(t, mailbox.messages()[0])
 	if got, want := m.header.Get("Subject"), "Welcome to ShopEase, Ada Lovelace!"; got != want {
@@ -118,7 +118,7 @@ func TestSMTPFailureIsRetried(t *testing.T) {
 	}
 	for outcome, want := range map[string]float64{"error": 1, "ok": 1} {
 		labels := map[string]string{"event_type": "user.registered", "channel": "smtp", "outcome": outcome}
-		if got := metricValue(t, s.tel.Registry, "shoplab_notifications_sent_total", labels); got != want {
+		if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_notifications_sent_total", labels); got != want {
 			t.Errorf("sent_total%v = %v, want %v", labels, got, want)
 		}
 	}
@@ -146,13 +146,13 @@ func TestMalformedEventsAreSkipped(t *testing.T) {
 	}
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-ok", "order-ok"))
 
-	shoptest.WaitFor(t, deliveryTimeout, "the valid order's e-mail", func() bool { return len(mailbox.messages()) > 0 })
+	testkit.WaitFor(t, deliveryTimeout, "the valid order's e-mail", func() bool { return len(mailbox.messages()) > 0 })
 	msgs := mailbox.messages()
 	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Data), "order-ok") {
 		t.Fatalf("e-mails = %d, want exactly the one for order-ok", len(msgs))
 	}
 	labels := map[string]string{"group": "notification", "topic": "order.placed", "outcome": "rejected"}
-	if got := metricValue(t, s.tel.Registry, "shoplab_kafka_messages_consumed_total", labels); got != float64(len(bad)) {
+	if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_kafka_messages_consumed_total", labels); got != float64(len(bad)) {
 		t.Errorf("rejected = %v, want %d", got, len(bad))
 	}
 	var n int
@@ -167,13 +167,13 @@ func TestMalformedEventsAreSkipped(t *testing.T) {
 func TestWithoutSMTPEmailIsLogged(t *testing.T) {
 	t.Parallel()
 	b := startBroker(t)
-	var logs shoptest.SyncBuffer
+	var logs testkit.SyncBuffer
 	s := startService(t, b.Addrs(), config.SMTP{}, &logs)
 	p := newProducer(t, b.Addrs())
 
 	traceID := p.publish(t, events.TopicUserRegistered, "user-1", userEvent(t, "evt-u1"))
 	const msg = "email logged (no SMTP_HOST set)"
-	shoptest.WaitFor(t, deliveryTimeout, "the e-mail log line", func() bool { return strings.Contains(logs.String(), msg) })
+	testkit.WaitFor(t, deliveryTimeout, "the e-mail log line", func() bool { return strings.Contains(logs.String(), msg) })
 
 	var line map[string]any
 	sc := bufio.NewScanner(strings.NewReader(logs.String()))
@@ -193,7 +193,7 @@ func TestWithoutSMTPEmailIsLogged(t *testing.T) {
 		t.Errorf("log line = %v, want level INFO, to ada@example.com and the welcome subject", line)
 	}
 	labels := map[string]string{"event_type": "user.registered", "channel": "log", "outcome": "ok"}
-	if got := metricValue(t, s.tel.Registry, "shoplab_notifications_sent_total", labels); got != 1 {
+	if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_notifications_sent_total", labels); got != 1 {
 		t.Errorf("sent_total%v = %v, want 1", labels, got)
 	}
 }

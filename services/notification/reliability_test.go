@@ -11,7 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/shoplab/shoplab/internal/events"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // TestPoisonRecipientDoesNotBlockOthers is the incident of issue 11: one
@@ -32,7 +32,7 @@ func TestPoisonRecipientDoesNotBlockOthers(t *testing.T) {
 		reject:    map[string]string{bad: reply},
 		deferRcpt: map[string]int{grey: -1},
 	})
-	var logs shoptest.SyncBuffer
+	var logs testkit.SyncBuffer
 	s := startServiceWith(t, Options{
 		Telemetry:       newTelemetry(t, "notification", &logs),
 		Brokers:         b.Addrs(),
@@ -50,7 +50,7 @@ func TestPoisonRecipientDoesNotBlockOthers(t *testing.T) {
 		p.publish(t, events.TopicOrderPlaced, "user-1", orderEventTo(t, fmt.Sprintf("evt-good%d", i), fmt.Sprintf("order-good%d", i), addr))
 	}
 
-	shoptest.WaitFor(t, deliveryTimeout, "an e-mail to every good address", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "an e-mail to every good address", func() bool {
 		for _, addr := range good {
 			if len(mailbox.messagesTo(addr)) == 0 {
 				return false
@@ -58,13 +58,13 @@ func TestPoisonRecipientDoesNotBlockOthers(t *testing.T) {
 		}
 		return true
 	})
-	shoptest.WaitFor(t, deliveryTimeout, "the poison e-mail dead-lettered", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "the poison e-mail dead-lettered", func() bool {
 		return emailRow(t, s, "evt-bad").status == statusDead
 	})
-	shoptest.WaitFor(t, deliveryTimeout, "the greylisted e-mail retried", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "the greylisted e-mail retried", func() bool {
 		return emailRow(t, s, "evt-grey").attempts >= 3
 	})
-	shoptest.WaitFor(t, deliveryTimeout, "the consumer's offset past every event", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "the consumer's offset past every event", func() bool {
 		return uncommitted(t, b.Addrs(), events.TopicOrderPlaced) == 0
 	})
 
@@ -87,15 +87,15 @@ func TestPoisonRecipientDoesNotBlockOthers(t *testing.T) {
 	}
 	for class, want := range map[string]float64{reasonRecipientRejected: 1, reasonMessageRejected: 0} {
 		labels := map[string]string{"event_type": events.TopicOrderPlaced, "reason_class": class}
-		if got := metricValue(t, s.tel.Registry, "shoplab_notification_dead_letters_total", labels); got != want {
+		if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_notification_dead_letters_total", labels); got != want {
 			t.Errorf("dead_letters_total%v = %v, want %v", labels, got, want)
 		}
 	}
 	// E-mail lag shows although Kafka lag is zero.
-	shoptest.WaitFor(t, deliveryTimeout, "the pending gauges to show the greylisted e-mail", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "the pending gauges to show the greylisted e-mail", func() bool {
 		labels := map[string]string{"event_type": events.TopicOrderPlaced}
-		return metricValue(t, s.tel.Registry, "shoplab_notification_pending_emails", labels) == 1 &&
-			metricValue(t, s.tel.Registry, "shoplab_notification_oldest_pending_age_seconds", labels) > 0
+		return testkit.MetricValue(t, s.tel.Registry, "shoplab_notification_pending_emails", labels) == 1 &&
+			testkit.MetricValue(t, s.tel.Registry, "shoplab_notification_oldest_pending_age_seconds", labels) > 0
 	})
 
 	lines := logLines(t, logs.String(), "e-mail dead-lettered: the mail server refused it for good")
@@ -128,7 +128,7 @@ func TestTransientRefusalIsRetriedWithBackoff(t *testing.T) {
 	p := newProducer(t, b.Addrs())
 
 	traceID := p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-1", "order-1"))
-	shoptest.WaitFor(t, deliveryTimeout, "the e-mail recorded as sent", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "the e-mail recorded as sent", func() bool {
 		return emailRow(t, s, "evt-1").status == statusSent
 	})
 
@@ -152,18 +152,18 @@ func TestTransientRefusalIsRetriedWithBackoff(t *testing.T) {
 	reg := s.tel.Registry
 	for outcome, want := range map[string]float64{outcomeError: refusals, outcomeOK: 1} {
 		labels := map[string]string{"event_type": events.TopicOrderPlaced, "channel": channelSMTP, "outcome": outcome}
-		if got := metricValue(t, reg, "shoplab_notifications_sent_total", labels); got != want {
+		if got := testkit.MetricValue(t, reg, "shoplab_notifications_sent_total", labels); got != want {
 			t.Errorf("sent_total%v = %v, want %v", labels, got, want)
 		}
 	}
 	for _, class := range reasonClasses {
 		labels := map[string]string{"event_type": events.TopicOrderPlaced, "reason_class": class}
-		if got := metricValue(t, reg, "shoplab_notification_dead_letters_total", labels); got != 0 {
+		if got := testkit.MetricValue(t, reg, "shoplab_notification_dead_letters_total", labels); got != 0 {
 			t.Errorf("dead_letters_total%v = %v, want 0", labels, got)
 		}
 	}
-	shoptest.WaitFor(t, deliveryTimeout, "the pending gauge back to 0", func() bool {
-		return metricValue(t, reg, "shoplab_notification_pending_emails", map[string]string{"event_type": events.TopicOrderPlaced}) == 0
+	testkit.WaitFor(t, deliveryTimeout, "the pending gauge back to 0", func() bool {
+		return testkit.MetricValue(t, reg, "shoplab_notification_pending_emails", map[string]string{"event_type": events.TopicOrderPlaced}) == 0
 	})
 
 	// The trace shows every attempt under the consumer span, each with
@@ -215,10 +215,10 @@ func TestStalledMailServerTimesOut(t *testing.T) {
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEventTo(t, "evt-slow", "order-slow", slow))
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEventTo(t, "evt-ok", "order-ok", "ada@example.com"))
 
-	shoptest.WaitFor(t, deliveryTimeout, "the e-mail behind the stalled one", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "the e-mail behind the stalled one", func() bool {
 		return len(mailbox.messagesTo("ada@example.com")) == 1
 	})
-	shoptest.WaitFor(t, deliveryTimeout, "the stalled e-mail timed out twice", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "the stalled e-mail timed out twice", func() bool {
 		return emailRow(t, s, "evt-slow").attempts >= 3 // the third is under way
 	})
 	if r := emailRow(t, s, "evt-slow"); r.status != statusPending || r.lastError == "" {
@@ -226,7 +226,7 @@ func TestStalledMailServerTimesOut(t *testing.T) {
 	}
 	for _, class := range reasonClasses {
 		labels := map[string]string{"event_type": events.TopicOrderPlaced, "reason_class": class}
-		if got := metricValue(t, s.tel.Registry, "shoplab_notification_dead_letters_total", labels); got != 0 {
+		if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_notification_dead_letters_total", labels); got != 0 {
 			t.Errorf("dead_letters_total%v = %v, want 0: a timeout is transient", labels, got)
 		}
 	}
@@ -246,7 +246,7 @@ func TestLagRisesWhileConsumerIsStuck(t *testing.T) {
 	reg := s.tel.Registry
 
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-0", "order-0"))
-	shoptest.WaitFor(t, deliveryTimeout, "the first e-mail", func() bool { return len(mailbox.messages()) == 1 })
+	testkit.WaitFor(t, deliveryTimeout, "the first e-mail", func() bool { return len(mailbox.messages()) == 1 })
 
 	// Take the database's write lock, as a stuck migration or a backup
 	// would.
@@ -263,15 +263,15 @@ func TestLagRisesWhileConsumerIsStuck(t *testing.T) {
 
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-1", "order-1"))
 	errored := map[string]string{"group": ConsumerGroup, "topic": events.TopicOrderPlaced, "outcome": "error"}
-	shoptest.WaitFor(t, deliveryTimeout, "the consumer to fail on the locked database", func() bool {
-		return metricValue(t, reg, "shoplab_kafka_messages_consumed_total", errored) >= 1
+	testkit.WaitFor(t, deliveryTimeout, "the consumer to fail on the locked database", func() bool {
+		return testkit.MetricValue(t, reg, "shoplab_kafka_messages_consumed_total", errored) >= 1
 	})
 	const more = 5
 	for i := range more {
 		p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, fmt.Sprintf("evt-%d", i+2), fmt.Sprintf("order-%d", i+2)))
 	}
 	var partition string
-	shoptest.WaitFor(t, deliveryTimeout, fmt.Sprintf("a partition's lag to reach %d", more+1), func() bool {
+	testkit.WaitFor(t, deliveryTimeout, fmt.Sprintf("a partition's lag to reach %d", more+1), func() bool {
 		for p, lag := range consumerLag(t, reg, events.TopicOrderPlaced) {
 			if lag >= more+1 {
 				partition = p
@@ -283,8 +283,8 @@ func TestLagRisesWhileConsumerIsStuck(t *testing.T) {
 	if err := lock.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	shoptest.WaitFor(t, deliveryTimeout, "the lag back to 0", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "the lag back to 0", func() bool {
 		return consumerLag(t, reg, events.TopicOrderPlaced)[partition] == 0
 	})
-	shoptest.WaitFor(t, deliveryTimeout, "every e-mail", func() bool { return len(mailbox.messages()) == more+2 })
+	testkit.WaitFor(t, deliveryTimeout, "every e-mail", func() bool { return len(mailbox.messages()) == more+2 })
 }

@@ -9,7 +9,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/shoplab/shoplab/internal/events"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // TestLeaseOfDeadProcessIsReleasedAtStart: an e-mail a previous process
@@ -55,7 +55,7 @@ func TestLeaseOfDeadProcessIsReleasedAtStart(t *testing.T) {
 	s := startServiceWith(t, Options{DBPath: path, Brokers: b.Addrs(), SMTP: mailbox.config()})
 	// Far shorter than the lease, generous for a loaded machine.
 	const prompt = 10 * time.Second
-	shoptest.WaitFor(t, prompt, "the e-mail the dead process was sending, sent by the next", func() bool {
+	testkit.WaitFor(t, prompt, "the e-mail the dead process was sending, sent by the next", func() bool {
 		return emailRow(t, s, "evt-leased").status == statusSent
 	})
 	if n := len(mailbox.messagesTo("evt-leased@example.com")); n != 1 {
@@ -89,15 +89,15 @@ func TestSendRecordedOnAcceptance(t *testing.T) {
 	p := newProducer(t, b.Addrs())
 
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-1", "order-1"))
-	shoptest.WaitFor(t, deliveryTimeout, "the e-mail at the server", func() bool { return len(mailbox.messages()) == 1 })
-	shoptest.WaitFor(t, deliveryTimeout, "the e-mail recorded as sent while QUIT is unanswered", func() bool {
+	testkit.WaitFor(t, deliveryTimeout, "the e-mail at the server", func() bool { return len(mailbox.messages()) == 1 })
+	testkit.WaitFor(t, deliveryTimeout, "the e-mail recorded as sent while QUIT is unanswered", func() bool {
 		return emailRow(t, s, "evt-1").status == statusSent
 	})
 	if r := emailRow(t, s, "evt-1"); r.attempts != 1 || r.lastError != "" {
 		t.Errorf("row = %+v, want 1 attempt and no error", r)
 	}
 	labels := map[string]string{"event_type": events.TopicOrderPlaced, "channel": channelSMTP, "outcome": outcomeOK}
-	if got := metricValue(t, s.tel.Registry, "shoplab_notifications_sent_total", labels); got != 1 {
+	if got := testkit.MetricValue(t, s.tel.Registry, "shoplab_notifications_sent_total", labels); got != 1 {
 		t.Errorf("sent_total%v = %v, want 1", labels, got)
 	}
 }

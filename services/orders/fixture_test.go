@@ -240,20 +240,6 @@ func metricOf(t *testing.T, m prometheus.Metric) *dto.Metric {
 	return &out
 }
 
-// eventually polls cond until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		<-tick.C
-	}
-}
-
 // switchPublisher lets a test take the broker away and give it back.
 type switchPublisher struct {
 	mu sync.Mutex

@@ -1,9 +1,9 @@
 package orders
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
 // Reasons an order fails: the only values of the reason label.
@@ -65,11 +65,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, r := range failureReasons() {
 		m.failed.WithLabelValues(r)
 	}
-	var errs []error
-	for _, c := range []prometheus.Collector{m.placed, m.value, m.failed, m.reclaimed, m.reclaimFailed} {
-		errs = append(errs, reg.Register(c))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := telemetry.Register(reg, m.placed, m.value, m.failed, m.reclaimed, m.reclaimFailed); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // TestOutboxSurvivesBrokerOutage checks that orders are accepted while
@@ -45,7 +47,7 @@ func TestRunRelaysAfterCommit(t *testing.T) {
 	if _, err := f.place(context.Background(), "u", line(1, 1)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "the relay to publish the event", func() bool { return f.backlog(t) == 0 })
+	testkit.WaitFor(t, 10*time.Second, "the relay to publish the event", func() bool { return f.backlog(t) == 0 })
 	cancel()
 	select {
 	case err := <-done:

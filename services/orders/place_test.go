@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
@@ -71,7 +72,7 @@ func TestPlaceOrder(t *testing.T) {
 		t.Errorf("outbox parent span = %s, want orders.persist %s", stored.SpanID(), persist.SpanContext.SpanID())
 	}
 	// The catalog's span is part of the same trace (the call carried it).
-	eventually(t, 5*time.Second, "the catalog's ReserveStock span", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the catalog's ReserveStock span", func() bool {
 		for _, s := range f.catalogSpans.GetSpans() {
 			if s.Name == "shop.v1.CatalogService/ReserveStock" && s.SpanContext.TraceID() == traceID {
 				return true

@@ -13,7 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/shoplab/shoplab/internal/fault"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
@@ -182,7 +182,7 @@ func TestRunReconcilesAtStart(t *testing.T) {
 	}
 	t.Cleanup(func() { svc.Close() })
 	runFor(t, svc)
-	shoptest.WaitFor(t, 30*time.Second, "the pass at start to release the crashed order's stock", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the pass at start to release the crashed order's stock", func() bool {
 		return f.stockOf(t, 1) == seedStock1-2
 	})
 }
@@ -202,7 +202,7 @@ func TestRunReconcilesPeriodically(t *testing.T) {
 	runFor(t, f.svc)
 	f.crashAfterReserve(t, Line{ProductID: 1, Quantity: 5}, Line{ProductID: 2, Quantity: 1})
 	f.crashAfterReserve(t, Line{ProductID: 2, Quantity: 7})
-	shoptest.WaitFor(t, 30*time.Second, "the reconciler to release both crashed orders", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the reconciler to release both crashed orders", func() bool {
 		return f.pendingNotes(t) == 0
 	})
 	if s1, s2 := f.stockOf(t, 1), f.stockOf(t, 2); s1 != seedStock1-6 || s2 != seedStock2 {

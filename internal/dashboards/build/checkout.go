@@ -6,7 +6,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/shoplab/shoplab/internal/dashboards"
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // Checkout builds "Checkout": from POST /api/v1/orders to the
@@ -53,7 +53,7 @@ func Checkout(info dashboards.Info) *dashboard.DashboardBuilder {
 		checkout.Duration(Text{"Checkout latency p50 / p95 / p99", "Time the gateway took to answer POST /api/v1/orders. Exemplars link to the checkout's trace (gateway → auth → orders → catalog → Kafka → notification)."}),
 		Latency{
 			Histogram: "grpc_server_handling_seconds",
-			Matchers:  fmt.Sprintf(`job=~"%s|%s", grpc_method=~"PlaceOrder|ReserveStock|ReleaseStock"`, lab.Orders, lab.Catalog),
+			Matchers:  fmt.Sprintf(`job=~"%s|%s", grpc_method=~"PlaceOrder|ReserveStock|ReleaseStock"`, topology.Orders, topology.Catalog),
 			By:        []string{"job", "grpc_method"},
 			Quantiles: []Quantile{P95},
 		}.Panel(Text{"PlaceOrder and stock reservation p95", "Server-side latency of the gRPC calls a checkout makes: orders.PlaceOrder and catalog.ReserveStock/ReleaseStock. Exemplars link to traces."}),

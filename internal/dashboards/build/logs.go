@@ -9,7 +9,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/shoplab/shoplab/internal/dashboards"
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // logJob is the job label both log shippers (alloy-config.alloy,
@@ -72,7 +72,7 @@ func LogsAndTraces(info dashboards.Info) *dashboard.DashboardBuilder {
 			// them; trace_id is structured metadata, never a label.
 			WithTarget(LokiLogs(RefID(0), fmt.Sprintf(`{job=%q} |= "$trace_id" | json | trace_id="$trace_id"`, logJob))),
 		TraceTable(Text{"Slowest gateway requests", "Recent traces that entered through the gateway, slowest first. Click a trace ID to open the trace."}).
-			WithTarget(TraceSearch(RefID(0), fmt.Sprintf(`{resource.service.name=%q && kind=server}`, lab.Gateway), 50)),
+			WithTarget(TraceSearch(RefID(0), fmt.Sprintf(`{resource.service.name=%q && kind=server}`, topology.Gateway), 50)),
 		TraceTable(Text{"Failed requests", "Recent traces with an error span in any service (status = error), slowest first."}).
 			WithTarget(TraceSearch(RefID(0), "{status=error}", 50)),
 	)

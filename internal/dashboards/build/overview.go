@@ -6,7 +6,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/shoplab/shoplab/internal/dashboards"
-	"github.com/shoplab/shoplab/internal/lab"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // httpRequests is the gateway's request counter (internal/server).
@@ -37,7 +37,7 @@ func Overview(info dashboards.Info) *dashboard.DashboardBuilder {
 			Span(10),
 		Latency{
 			Histogram: "grpc_client_handling_seconds",
-			Matchers:  fmt.Sprintf("job=%q", lab.Gateway),
+			Matchers:  fmt.Sprintf("job=%q", topology.Gateway),
 			By:        []string{"grpc_service"},
 			Quantiles: []Quantile{P95},
 		}.Panel(Text{"Gateway → backends: client-side p95 by gRPC service", "Latency of the gateway's gRPC calls as the gateway sees them (grpc_client_handling_seconds): network + backend time."}).

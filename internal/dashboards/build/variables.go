@@ -8,8 +8,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
-	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/region"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // AllValue is what a multi-value variable set to All puts into a query: a
@@ -70,7 +70,7 @@ func promLabelVariable(name, label, description, selector, labelName string) *da
 // value per ShopLab service.
 func LogServiceVariable() *dashboard.CustomVariableBuilder {
 	return valuesVariable("service", "Service", "Service that wrote the line (Loki label service).",
-		slices.Sorted(slices.Values(lab.Services())))
+		slices.Sorted(slices.Values(topology.Services())))
 }
 
 // LogLevelVariable is $level on logs: the Loki label level, the slog

@@ -1,4 +1,4 @@
-package labtest
+package labharness
 
 import (
 	"encoding/json"
@@ -18,17 +18,17 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/shoplab/shoplab/internal/config"
-	"github.com/shoplab/shoplab/internal/lab"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // RequirePrometheus returns the path of the prometheus program (Debian's
 // package): a missing one skips the test on a developer's machine and
-// fails it under CI (shoptest.RequireTool). A test calls it before
+// fails it under CI (testkit.RequireTool). A test calls it before
 // starting the shop, so that a skip costs nothing.
 func RequirePrometheus(t testing.TB) string {
 	t.Helper()
-	return shoptest.RequireTool(t, "prometheus", "apt-get install prometheus")
+	return testkit.RequireTool(t, "prometheus", "apt-get install prometheus")
 }
 
 // PrometheusOptions configure StartPrometheus.
@@ -68,7 +68,7 @@ func StartPrometheus(t testing.TB, s *Shop, o PrometheusOptions) *Prometheus {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	var out shoptest.SyncBuffer
+	var out testkit.SyncBuffer
 	cmd := exec.Command(bin,
 		"--config.file="+cfgPath,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
@@ -93,7 +93,7 @@ func StartPrometheus(t testing.TB, s *Shop, o PrometheusOptions) *Prometheus {
 		}
 	})
 	p := &Prometheus{URL: "http://" + addr, Jobs: jobs, client: &http.Client{Timeout: 5 * time.Second}}
-	shoptest.Eventually(t, 30*time.Second, func() error {
+	testkit.WaitFor(t, 30*time.Second, "prometheus to be ready", func() error {
 		select {
 		case <-exited:
 			t.Fatalf("prometheus exited: %v\n%s", waitErr, out.String())
@@ -101,11 +101,11 @@ func StartPrometheus(t testing.TB, s *Shop, o PrometheusOptions) *Prometheus {
 		}
 		resp, err := p.client.Get(p.URL + "/-/ready")
 		if err != nil {
-			return fmt.Errorf("prometheus not ready: %w", err)
+			return err
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("prometheus not ready: /-/ready: %s", resp.Status)
+			return fmt.Errorf("/-/ready: %s", resp.Status)
 		}
 		return nil
 	})
@@ -134,7 +134,7 @@ func prometheusConfig(t testing.TB, s *Shop, o PrometheusOptions) ([]byte, []str
 		t.Fatal(err)
 	}
 	defaultAddr := map[string]string{}
-	for _, e := range lab.Endpoints(defaults) {
+	for _, e := range topology.Endpoints(defaults) {
 		_, port, _ := net.SplitHostPort(e.HTTP)
 		defaultAddr[e.Service] = "host.docker.internal:" + port
 	}
@@ -177,7 +177,7 @@ func prometheusConfig(t testing.TB, s *Shop, o PrometheusOptions) ([]byte, []str
 		jobs = append(jobs, job)
 		names = append(names, name)
 	}
-	if got, want := slices.Sorted(slices.Values(names)), slices.Sorted(slices.Values(lab.Services())); !slices.Equal(got, want) {
+	if got, want := slices.Sorted(slices.Values(names)), slices.Sorted(slices.Values(topology.Services())); !slices.Equal(got, want) {
 		t.Fatalf("prometheus.yml has service jobs %v, want one for each of %v (job name = service name)", names, want)
 	}
 	interval := o.ScrapeInterval
@@ -212,7 +212,7 @@ func freeAddr(t testing.TB) string {
 func (p *Prometheus) WaitUp(t testing.TB, jobs ...string) {
 	t.Helper()
 	up := fmt.Sprintf(`up{job=~"%s"}`, strings.Join(jobs, "|"))
-	shoptest.Eventually(t, 30*time.Second, func() error {
+	testkit.WaitFor(t, 30*time.Second, "every job scraped and up", func() error {
 		v, err := p.Scalar(fmt.Sprintf("count(%s == 1)", up))
 		if err != nil {
 			return err

@@ -1,32 +1,11 @@
-package lab
+package topology
 
 import (
 	"context"
 	"fmt"
 	"net/http"
 	"time"
-
-	"google.golang.org/grpc"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-
-	"github.com/shoplab/shoplab/internal/server"
 )
-
-// GRPCHealthCheck asks a gRPC service's standard health service whether it
-// is SERVING.
-func GRPCHealthCheck(conn grpc.ClientConnInterface) server.Check {
-	client := healthpb.NewHealthClient(conn)
-	return func(ctx context.Context) error {
-		resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{})
-		if err != nil {
-			return err
-		}
-		if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-			return fmt.Errorf("status %s", resp.GetStatus())
-		}
-		return nil
-	}
-}
 
 // CheckHTTP reports whether url answers 200.
 func CheckHTTP(ctx context.Context, client *http.Client, url string) error {

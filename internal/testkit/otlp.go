@@ -1,6 +1,4 @@
-// Package shoptest helps tests drive a running shop: a real OTLP/gRPC
-// trace receiver, a client for the shop's API, and metric lookups.
-package shoptest
+package testkit
 
 import (
 	"context"

@@ -1,8 +1,9 @@
-// Package labtest is for tests: it runs the whole shop (internal/lab) in
-// the test's process on free ports, and a real Prometheus that scrapes it.
-// Only _test.go files import it; internal/lab's own tests cannot (an
-// import cycle) and keep their own helpers.
-package labtest
+// Package labharness is the whole-lab harness for tests: it runs the
+// whole shop (internal/lab) in the test's process on free ports, and a
+// real Prometheus that scrapes it. Only _test.go files import it;
+// internal/lab's own tests cannot (an import cycle) and start their lab
+// themselves. Helpers that need no running shop are in internal/testkit.
+package labharness
 
 import (
 	"context"
@@ -11,20 +12,21 @@ import (
 
 	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/lab"
-	"github.com/shoplab/shoplab/internal/shoptest"
+	"github.com/shoplab/shoplab/internal/testkit"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // Shop is the shop running for one test.
 type Shop struct {
 	Lab *lab.Lab
 	// Config is the lab's configuration: free ports (0), data and logs in
-	// temporary directories (shoptest.LabEnv).
+	// temporary directories (testkit.LabEnv).
 	Config config.Config
 	// Env is the environment Config was loaded from.
 	Env map[string]string
 }
 
-// Start starts the shop configured by shoptest.LabEnv(t, extra), stops it
+// Start starts the shop configured by testkit.LabEnv(t, extra), stops it
 // when the test ends, and returns once every service is healthy.
 func Start(t testing.TB, extra map[string]string) *Shop {
 	t.Helper()
@@ -35,7 +37,7 @@ func Start(t testing.TB, extra map[string]string) *Shop {
 // processors, a log writer); options may be nil.
 func StartWith(t testing.TB, extra map[string]string, options func(*lab.Options)) *Shop {
 	t.Helper()
-	env := shoptest.LabEnv(t, extra)
+	env := testkit.LabEnv(t, extra)
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +54,7 @@ func StartWith(t testing.TB, extra map[string]string, options func(*lab.Options)
 	t.Cleanup(func() { l.Stop(context.Background()) })
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := lab.WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
+	if err := topology.WaitHealthy(wctx, l.Endpoints(), nil); err != nil {
 		t.Fatal(err)
 	}
 	return &Shop{Lab: l, Config: o.Config, Env: env}
@@ -60,14 +62,14 @@ func StartWith(t testing.TB, extra map[string]string, options func(*lab.Options)
 
 // Endpoint is where service listens; the zero Endpoint when the shop has
 // no such service.
-func (s *Shop) Endpoint(service string) lab.Endpoint {
+func (s *Shop) Endpoint(service string) topology.Endpoint {
 	for _, e := range s.Lab.Endpoints() {
 		if e.Service == service {
 			return e
 		}
 	}
-	return lab.Endpoint{}
+	return topology.Endpoint{}
 }
 
 // GatewayURL is the base URL of the shop's API.
-func (s *Shop) GatewayURL() string { return "http://" + s.Endpoint(lab.Gateway).HTTP }
+func (s *Shop) GatewayURL() string { return "http://" + s.Endpoint(topology.Gateway).HTTP }
