@@ -81,7 +81,7 @@ proto: tools ## Regenerate the gRPC code from proto/ (needs protoc >= 3.21 and i
 dashboards: ## Regenerate dashboards/*.json from internal/dashboards/build
 	$(GO) test -count=1 -run '^TestCommittedDashboardsAreGenerated$$' ./internal/dashboards -update
 
-# ---- Development helpers (docs/article.md, "Set up tools") -------------------
+# ---- Development helpers (docs/article.md, "The developer tools") -----------
 AIR_VERSION := v1.67.4
 SERVICES := gateway auth catalog orders notification
 

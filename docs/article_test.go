@@ -5,7 +5,11 @@
 //   - every make target, shoplab command and flag, and air config file the
 //     article tells the reader to use exists;
 //   - no misspelling listed in docs/corrections.md survives in the article;
-//   - docs/architecture.svg was rendered from the current architecture.dot;
+//   - docs/architecture.svg was rendered from the current architecture.dot,
+//     and the pictures under docs/img from the current golden screens
+//     (pictures_test.go);
+//   - the outputs the article shows are what the program prints
+//     (outputs_test.go);
 //   - the air configurations shown are valid and run what they claim.
 package docs_test
 
@@ -13,7 +17,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +34,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/shoplab/shoplab/internal/cli"
+	"github.com/shoplab/shoplab/internal/compose"
 )
 
 var update = flag.Bool("update", false, "rewrite the article's <!-- file: --> blocks from the repository files")
@@ -508,7 +512,7 @@ func shellCommands(t *testing.T) []shellLine {
 		}
 		for _, m := range span.FindAllStringSubmatch(l, -1) {
 			c := m[1]
-			for _, p := range []string{"make ", "shoplab ", "air ", "go run ./cmd/shoplab"} {
+			for _, p := range []string{"make ", "shoplab ", "air ", "go run ./cmd/shoplab", "docker "} {
 				if strings.HasPrefix(c, p) {
 					out = append(out, shellLine{text: c, where: fmt.Sprintf("%s:%d (inline)", articleFile, i+1)})
 					break
@@ -662,6 +666,8 @@ func checkCommand(words []string, targets map[string]bool) error {
 		}
 	case prog == "shoplab" || filepath.Base(prog) == "shoplab":
 		return checkShoplabLine(words[1:])
+	case prog == "docker":
+		return checkDocker(words[1:])
 	case prog == "go" && len(words) > 2 && words[1] == "run":
 		i := 2
 		for i < len(words) && strings.HasPrefix(words[i], "-") {
@@ -680,6 +686,113 @@ func checkCommand(words []string, targets map[string]bool) error {
 				if _, err := os.Stat(filepath.Join(repoRoot, words[i])); err != nil {
 					return fmt.Errorf("air -c %s: no such file", words[i])
 				}
+			}
+		}
+	}
+	return nil
+}
+
+// composeStack lists docker-compose.yml's services and profiles.
+func composeStack() (services, profiles map[string]bool, err error) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
+	if err != nil {
+		return nil, nil, err
+	}
+	services, profiles = map[string]bool{}, map[string]bool{}
+	inServices := false
+	for _, l := range splitLines(b) {
+		switch {
+		case l == "services:":
+			inServices = true
+		case l != "" && !strings.HasPrefix(l, " ") && !strings.HasPrefix(l, "#"):
+			inServices = false
+		case inServices:
+			if m := regexp.MustCompile(`^  ([a-z0-9][a-z0-9_-]*):$`).FindStringSubmatch(l); m != nil {
+				services[m[1]] = true
+			}
+		}
+		if m := regexp.MustCompile(`^\s+profiles:\s*\[([^\]]*)\]`).FindStringSubmatch(l); m != nil {
+			for _, p := range strings.Split(m[1], ",") {
+				profiles[strings.Trim(strings.TrimSpace(p), `"'`)] = true
+			}
+		}
+	}
+	if len(services) == 0 {
+		return nil, nil, errors.New("docker-compose.yml: found no services; has its format changed?")
+	}
+	return services, profiles, nil
+}
+
+// checkDocker checks the docker commands the article gives against the
+// compose file: the project, the profiles, and the services and containers
+// they name. Other docker commands pass.
+func checkDocker(args []string) error {
+	services, profiles, err := composeStack()
+	if err != nil {
+		return err
+	}
+	service := func(name string) error {
+		if placeholder(name) || services[name] {
+			return nil
+		}
+		return fmt.Errorf("docker-compose.yml has no service %q", name)
+	}
+	switch {
+	case len(args) > 0 && args[0] == "compose":
+		sub := ""
+		for i := 1; i < len(args); i++ {
+			a := args[i]
+			switch {
+			case a == "-p" || a == "--project-name":
+				i++
+				if i < len(args) && args[i] != compose.Project {
+					return fmt.Errorf("the compose project is %s, not %s", compose.Project, args[i])
+				}
+			case a == "-f" || a == "--file":
+				i++
+			case a == "--profile":
+				i++
+				if i < len(args) && !profiles[args[i]] {
+					return fmt.Errorf("docker-compose.yml has no profile %q", args[i])
+				}
+			case a == "--scale":
+				i++
+				if i < len(args) {
+					name, _, _ := strings.Cut(args[i], "=")
+					if err := service(name); err != nil {
+						return err
+					}
+				}
+			case strings.HasPrefix(a, "-"):
+			case sub == "":
+				sub = a
+			case slices.Contains([]string{"logs", "ps", "restart", "stop", "start", "up", "exec"}, sub):
+				if err := service(a); err != nil {
+					return err
+				}
+				if sub == "exec" {
+					return nil // the rest is the command to run
+				}
+			}
+		}
+	case len(args) > 1 && args[0] == "network" && args[1] == "inspect":
+		for _, a := range args[2:] {
+			if !strings.HasPrefix(a, "-") && a != compose.Project+"_default" {
+				return fmt.Errorf("the compose network is %s_default, not %s", compose.Project, a)
+			}
+		}
+	case len(args) > 0 && args[0] == "inspect":
+		for i := 1; i < len(args); i++ {
+			if args[i] == "--format" || args[i] == "-f" {
+				i++
+				continue
+			}
+			if m := regexp.MustCompile(`^` + compose.Project + `-(.+)-\d+$`).FindStringSubmatch(args[i]); m != nil {
+				if err := service(m[1]); err != nil {
+					return fmt.Errorf("container %s: %w", args[i], err)
+				}
+			} else if !placeholder(args[i]) {
+				return fmt.Errorf("%q is not a container of the compose project (%s-<service>-1)", args[i], compose.Project)
 			}
 		}
 	}
@@ -723,12 +836,18 @@ func TestCommandCheckerCatchesMistakes(t *testing.T) {
 		"go run ./cmd/shoplab serve catalog", "shoplab open checkout",
 		"shoplab open --trace 4bf92f3577b34da6a3ce929d0e0e4736", ".bin/shoplab up -v",
 		"shoplab up --wait=30s", "shoplab serve --help", "air -c .air/orders.toml",
+		"docker compose -p shoplab logs kafka", "docker compose --profile promtail up -d --scale alloy=0",
+		"docker inspect --format '{{.State.OOMKilled}}' shoplab-kafka-1", "docker network inspect shoplab_default",
+		"docker compose ps", "docker version",
 	}
 	bad := []string{
 		"make deploy", "make dev SERVICE=payments", "shoplab start", "shoplab up --remote",
 		"shoplab up -x", "go run ./cmd/shoplab serve payments", "shoplab open sales",
 		"shoplab status extra", "air -c .air/payments.toml", "shoplab open --trace",
 		"shoplab load --scenario=nonexistent",
+		"docker compose -p shoplab logs zookeeper", "docker compose -p shop ps",
+		"docker compose --profile promtial up -d", "docker compose up -d --scale allloy=0",
+		"docker inspect shoplab-zookeeper-1", "docker network inspect shoplab_net",
 	}
 	for _, s := range good {
 		for _, w := range shellWords(s) {
@@ -855,24 +974,7 @@ func TestDiagramSVGIsCurrent(t *testing.T) {
 		t.Errorf("%s was rendered from another version of %s (sha256 %s, now %s): run make diagram", svgFile, dotFile, m[1], want)
 	}
 	// Well-formed XML, or browsers show an error instead of the picture.
-	d := xml.NewDecoder(bytes.NewReader(svg))
-	d.Strict = true
-	svgElements := 0
-	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s is not well-formed XML: %v", svgFile, err)
-		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "svg" {
-			svgElements++
-		}
-	}
-	if svgElements != 1 {
-		t.Errorf("%s has %d <svg> root elements, want 1", svgFile, svgElements)
-	}
+	checkSVG(t, svgFile, svg)
 	article := string(readFile(t, articleFile))
 	if !strings.Contains(article, "("+svgFile+")") {
 		t.Errorf("%s does not link %s", articleFile, svgFile)
