@@ -135,7 +135,7 @@ func runLoad(ctx context.Context, app *App, f loadFlags) error {
 	fmt.Fprintf(progressOut, "Running %s against %s: %s at up to %g journeys/s from %s (Ctrl-C stops early)\n",
 		sc.Name, target, e.Duration(), e.PeakRate(), strings.Join(e.Regions(), ", "))
 
-	res, err := runAnnotated(ctx, s.cfg.Stack.AnnotationURL, e, target, func(err error) { fmt.Fprintf(app.Stderr, "(%v)\n", err) })
+	res, err := runAnnotated(ctx, s.cfg.Stack.AnnotationURL, s.cfg.DataDir, e, target, func(err error) { fmt.Fprintf(app.Stderr, "(%v)\n", err) })
 	if live {
 		fmt.Fprintln(progressOut)
 	}

@@ -56,6 +56,7 @@ traces and the dashboards.`,
 		NewCmdOpen(app),
 		NewCmdLoad(app),
 		NewCmdDoctor(app),
+		NewCmdTrace(app),
 	)
 	// Alone in a terminal, shoplab opens the TUI over the whole lab;
 	// without one (a pipe, CI) it prints its help.

@@ -45,6 +45,7 @@ func serveOne(ctx context.Context, app *App, name string) error {
 	brokers := s.cfg.Brokers()
 	tel, err := telemetry.New(ctx, telemetry.Config{
 		Service: name, LogDir: s.cfg.LogDir, Stdout: app.Stdout, LogLevel: s.logLevel, OTLP: s.otlp,
+		SpanDir: telemetry.LocalSpanDir(s.otlp, s.cfg.LogDir),
 	})
 	if err != nil {
 		return err

@@ -60,7 +60,7 @@ func tuiDeps(app *App) (tui.Deps, error) {
 		Services:     endpoints,
 		Containers:   composeLister(s.cfg.Stack.ComposeFile),
 		ScenariosDir: "scenarios",
-		RunLoad:      annotatedLoad(s.cfg.Stack.AnnotationURL),
+		RunLoad:      annotatedLoad(s.cfg.Stack.AnnotationURL, s.cfg.DataDir),
 		Open:         browserOpener(app),
 		GrafanaUp:    grafanaUp,
 		GrafanaURL:   stack.GrafanaURL,
@@ -100,15 +100,16 @@ func composeLister(file string) func(context.Context) ([]compose.Container, erro
 }
 
 // annotatedLoad is the load engine, marking the run's start and end in the
-// Loki at lokiURL when it answers, as `shoplab load` does. The TUI has no
-// place to print an annotation that failed: it is skipped.
-func annotatedLoad(lokiURL string) tui.LoadFunc {
+// Loki at lokiURL when it answers and keeping the result in dataDir, as
+// `shoplab load` does. The TUI has no place to print what could not be
+// written: it is skipped.
+func annotatedLoad(lokiURL, dataDir string) tui.LoadFunc {
 	return func(ctx context.Context, sc *load.Scenario, o load.Options) (*load.Result, error) {
 		e, err := load.New(sc, o)
 		if err != nil {
 			return nil, err
 		}
-		return runAnnotated(ctx, lokiURL, e, o.Target, func(error) {})
+		return runAnnotated(ctx, lokiURL, dataDir, e, o.Target, func(error) {})
 	}
 }
 

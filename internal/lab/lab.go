@@ -113,7 +113,7 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 	for _, name := range topology.Services() {
 		tel, err := telemetry.New(ctx, telemetry.Config{
 			Service: name, LogDir: cfg.LogDir, Stdout: o.Stdout, LogLevel: o.LogLevel,
-			OTLP: o.OTLP, SpanProcessors: o.SpanProcessors,
+			OTLP: o.OTLP, SpanProcessors: o.SpanProcessors, SpanDir: telemetry.LocalSpanDir(o.OTLP, cfg.LogDir),
 		})
 		if err != nil {
 			release()

@@ -46,6 +46,16 @@ const (
 // to logDir: its spans subdirectory, out of the log shipper's sight.
 func SpanDirOf(logDir string) string { return filepath.Join(logDir, "spans") }
 
+// LocalSpanDir is where a service keeps its own spans: SpanDirOf(logDir)
+// when its spans go to no OTLP endpoint (local mode, where no Tempo runs
+// and `shoplab trace` reads the files instead), else "" (Tempo keeps them).
+func LocalSpanDir(o OTLP, logDir string) string {
+	if o.tracesURL() != "" || logDir == "" {
+		return ""
+	}
+	return SpanDirOf(logDir)
+}
+
 // newSpanFileProcessor batches the service's spans into its span file.
 func newSpanFileProcessor(ctx context.Context, dir, service string) (sdktrace.SpanProcessor, error) {
 	exp, err := newSpanFileExporter(ctx, dir, service, SpanFileMaxBytes)
