@@ -18,6 +18,7 @@ import (
 	"github.com/shoplab/shoplab/internal/load"
 	"github.com/shoplab/shoplab/internal/stack"
 	"github.com/shoplab/shoplab/internal/topology"
+	"github.com/shoplab/shoplab/internal/traceview"
 	"github.com/shoplab/shoplab/internal/tui"
 )
 
@@ -74,6 +75,24 @@ func tuiDeps(app *App) (tui.Deps, error) {
 		d.Brokers = []tui.Broker{{Name: "kafka (embedded)", Addr: s.cfg.EmbeddedKafkaAddr(), Embedded: true}}
 	}
 	d.Target = s.cfg.Target
+	// Traces come from where shoplab trace looks by default: local mode's
+	// span files first, then Tempo and Loki.
+	local := traceview.NewLocal(s.cfg.LogDir)
+	tempo := traceview.NewCompose(s.cfg.Stack.TempoURL, s.cfg.Stack.LokiURL)
+	d.Trace = func(ctx context.Context, id string) (*traceview.View, error) {
+		id, err := traceview.ParseTraceID(id)
+		if err != nil {
+			return nil, err
+		}
+		t, err := firstFound(ctx, id, local, tempo)
+		if err != nil {
+			return nil, err
+		}
+		return traceview.Analyze(t), nil
+	}
+	d.RecentTraces = func(ctx context.Context, n int) ([]traceview.Summary, error) {
+		return traceview.RecentOf(ctx, n, local, tempo)
+	}
 	if exe, err := app.Executable(); err == nil {
 		d.Lab = tui.ExecRunner{Path: exe}
 	}

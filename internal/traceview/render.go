@@ -60,6 +60,13 @@ func newLayout(width int) layout {
 // asynchronous part under a line that says how long the order event
 // waited, and a legend. No line is longer than width.
 func (v *View) Lines(width int) []string {
+	lines, _ := v.SpanLines(width)
+	return lines
+}
+
+// SpanLines is Lines with, for each span of v.Spans in order, the index
+// of its line: what a screen that selects spans needs.
+func (v *View) SpanLines(width int) (lines []string, spanAt []int) {
 	l := newLayout(width)
 	var out []string
 	emit := func(s string) { out = append(out, fit(s, l.width)) }
@@ -68,7 +75,7 @@ func (v *View) Lines(width int) []string {
 		for _, w := range v.Warnings {
 			emit("! " + w)
 		}
-		return out
+		return out, nil
 	}
 
 	emit(fmt.Sprintf("Trace %s: %s", v.TraceID, v.Root))
@@ -93,6 +100,7 @@ func (v *View) Lines(width int) []string {
 			asyncShown = true
 			emit(l.rule(asyncHeading(v.Async)))
 		}
+		spanAt = append(spanAt, len(out))
 		emit(l.spanLine(s, v.DurationMS))
 		indent := strings.Repeat(" ", 2+2*s.Depth+2)
 		if a := keyAttributes(s, attrs[s.ParentID]); len(a) > 0 {
@@ -117,7 +125,7 @@ func (v *View) Lines(width int) []string {
 	}
 	emit(fmt.Sprintf("%s critical path  %c critical  %c other  %c waiting (outbox, Kafka, queue)  %s failed",
 		critMark, barCritical, barOther, barWaiting, markError))
-	return out
+	return out, spanAt
 }
 
 func (l layout) header(totalMS float64) string {

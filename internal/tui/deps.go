@@ -13,6 +13,7 @@ import (
 	"github.com/shoplab/shoplab/internal/load"
 	"github.com/shoplab/shoplab/internal/stack"
 	"github.com/shoplab/shoplab/internal/topology"
+	"github.com/shoplab/shoplab/internal/traceview"
 )
 
 // Deps is everything the TUI reaches outside itself. The model never does
@@ -49,6 +50,12 @@ type Deps struct {
 	GrafanaURL string
 	// TraceURL links a trace ID to Grafana Explore; nil shows the ID only.
 	TraceURL func(traceID string) string
+	// Trace fetches a trace and lays it out, for the Traces screen to
+	// show; nil leaves enter to open the trace in Grafana.
+	Trace func(ctx context.Context, traceID string) (*traceview.View, error)
+	// RecentTraces lists the newest requests' traces, newest first, at
+	// most n, for the Stack screen; nil lists none.
+	RecentTraces func(ctx context.Context, n int) ([]traceview.Summary, error)
 	// PollEvery is how often health is polled (default 2s).
 	PollEvery time.Duration
 	// ProgressEvery is how often the load engine reports (default 500ms).

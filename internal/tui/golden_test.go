@@ -13,6 +13,7 @@ import (
 
 	"github.com/shoplab/shoplab/internal/compose"
 	"github.com/shoplab/shoplab/internal/topology"
+	"github.com/shoplab/shoplab/internal/traceview"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -93,6 +94,24 @@ func goldenStates(t *testing.T) map[string]Model {
 	noGrafana, _ := apply(traces, press("down"), openedMsg{label: "trace 2cf7651916cd43dd8448eb211c80319e", url: d.TraceURL("2cf7651916cd43dd8448eb211c80319e"), noGrafana: true})
 	states["traces-no-grafana"] = noGrafana
 	states["traces-empty"], _ = apply(local, press("3"))
+
+	withRecent := d
+	withRecent.RecentTraces = func(context.Context, int) ([]traceview.Summary, error) { return fixtureRecent().list, nil }
+	recent, _ := apply(New(context.Background(), withRecent), allHealthy(d), fixtureRecent())
+	for range len(recent.stackRows()) {
+		recent, _ = apply(recent, press("down"))
+	}
+	states["stack-recent"] = recent
+	loading, _ := apply(recent, press("enter"))
+	states["trace-loading"] = loading
+	trace, _ := apply(loading, traceLoadedMsg{seq: loading.detail.seq, view: fixtureTraceView()})
+	states["trace"] = trace
+	failed := trace
+	for failed.detail.view.Spans[failed.detail.span].Events == nil {
+		failed, _ = apply(failed, press("down"))
+	}
+	states["trace-failed-span"] = failed
+	states["trace-not-found"], _ = apply(loading, traceLoadedMsg{seq: loading.detail.seq, err: notFoundErr(fixtureTraceID)})
 
 	states["dashboards"], _ = apply(local, press("4"), press("down"))
 	states["help"], _ = apply(local, press("?"))

@@ -80,6 +80,7 @@ func fixtureDeps(t *testing.T) Deps {
 		Dial:       func(context.Context, string) error { return nil },
 		Target:     "http://127.0.0.1:8100",
 		TraceURL:   func(id string) string { return "http://localhost:4000/explore?trace=" + id },
+		Trace:      fixtureTrace,
 	}
 }
 

@@ -14,6 +14,8 @@ type keyMap struct {
 
 	up, down, open key.Binding
 
+	grafana, reload, pageUp, pageDown, first, last key.Binding
+
 	startLocal, startDocker, stop key.Binding
 
 	left, right, toggle, startLoad, stopLoad key.Binding
@@ -38,6 +40,13 @@ func newKeyMap() keyMap {
 		up:   b([]string{"up", "k"}, "↑/k", "up"),
 		down: b([]string{"down", "j"}, "↓/j", "down"),
 		open: b([]string{"enter"}, "enter", "open"),
+
+		grafana:  b([]string{"g"}, "g", "open in Grafana"),
+		reload:   b([]string{"r"}, "r", "load again"),
+		pageUp:   b([]string{"pgup"}, "pgup", "page up"),
+		pageDown: b([]string{"pgdown"}, "pgdn", "page down"),
+		first:    b([]string{"home"}, "home", "first span"),
+		last:     b([]string{"end"}, "end", "last span"),
 
 		startLocal:  b([]string{"l"}, "l", "start local"),
 		startDocker: b([]string{"u"}, "u", "start with Docker"),
@@ -79,9 +88,7 @@ func (m Model) helpFor() helpMap {
 			screen = []key.Binding{k.startLoad, field, k.left, k.toggle}
 		}
 	case tabTraces:
-		open := k.open
-		open.SetHelp("enter", "open trace")
-		screen = []key.Binding{open, k.up, k.down, k.copy}
+		screen = m.tracesHelp()
 	case tabDashboards:
 		open := k.open
 		open.SetHelp("enter", "open dashboard")

@@ -207,6 +207,9 @@ type Model struct {
 	// Traces.
 	traces      []traceRow
 	traceCursor int
+	detail      traceScreen
+	traceSeq    int
+	recent      recentTraces
 
 	// Dashboards.
 	dashCursor int

@@ -395,7 +395,7 @@ func TestTUIOpensTracesAndDashboards(t *testing.T) {
 	dr.send(fixtureScenarios(t), press("2"), press("s"))
 	dr.send(loadDoneMsg{id: dr.m.run.id, res: fixtureResult()})
 
-	dr.send(press("3"), press("down"), press("enter"))
+	dr.send(press("3"), press("down"), press("g"))
 	dr.until("the link shown", func(m Model) bool { return m.notice != nil && m.notice.url != "" })
 	want := d.TraceURL("0af7651916cd43dd8448eb211c80319c") // the second slowest
 	if dr.m.notice.url != want || !strings.Contains(dr.m.notice.text, "Grafana is not running") || !slices.Contains(dr.m.URLs(), want) {
@@ -406,7 +406,7 @@ func TestTUIOpensTracesAndDashboards(t *testing.T) {
 	mu.Lock()
 	grafana = true
 	mu.Unlock()
-	dr.send(press("enter"))
+	dr.send(press("g"))
 	dr.until("the trace opened", func(m Model) bool { return strings.HasPrefix(m.notice.text, "Opened") })
 	dr.send(press("4"), press("down"), press("enter"))
 	dr.until("the dashboard opened", func(m Model) bool { return strings.Contains(m.notice.text, "Checkout") })

@@ -19,6 +19,13 @@ func (m Model) onStackKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.moveCursor(1)
 	case key.Matches(msg, k.open):
 		rows := m.stackRows()
+		if i := m.stackCursor - len(rows); i >= 0 && i < len(m.recent.list) {
+			id := m.recent.list[i].TraceID
+			if m.deps.Trace == nil {
+				return m.grafanaTrace(id, false)
+			}
+			return m.openTrace(id, tabStack)
+		}
 		if m.stackCursor < len(rows) {
 			r := rows[m.stackCursor]
 			if r.url == "" {
@@ -119,29 +126,27 @@ func (m Model) tryStartLoad() (tea.Model, tea.Cmd) {
 	return m, m.startLoad(e.sc)
 }
 
-// onTracesKey opens (or copies) the selected request's trace.
+// onTracesKey shows the selected request's trace here, or opens (or
+// copies) its link into Grafana; an open trace has keys of its own.
 func (m Model) onTracesKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if m.detail.open {
+		return m.onTraceKey(msg)
+	}
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.up):
 		m.moveCursor(-1)
 	case key.Matches(msg, k.down):
 		m.moveCursor(1)
-	case key.Matches(msg, k.open), key.Matches(msg, k.copy):
+	case key.Matches(msg, k.open), key.Matches(msg, k.grafana), key.Matches(msg, k.copy):
 		if m.traceCursor >= len(m.traces) {
 			return m, nil
 		}
 		id := m.traces[m.traceCursor].traceID
-		if m.deps.TraceURL == nil {
-			m.notice = &notice{text: "Trace " + id + ": see it with 'shoplab open --trace " + id + "'."}
-			return m, nil
+		if key.Matches(msg, k.open) && m.deps.Trace != nil {
+			return m.openTrace(id, tabTraces)
 		}
-		u := m.deps.TraceURL(id)
-		if key.Matches(msg, k.copy) {
-			m.notice = &notice{text: "Copied the link to trace " + id + " (if your terminal allows it).", url: u}
-			return m, tea.SetClipboard(u)
-		}
-		return m, m.openURL("trace "+id, u, true)
+		return m.grafanaTrace(id, key.Matches(msg, k.copy))
 	}
 	return m, nil
 }

@@ -1,13 +1,14 @@
 // Package tui is ShopLab's terminal UI, built with Bubble Tea v2: the
 // lab's components and their health (with starting and stopping the
-// lab), load tests with live charts from the load engine's own numbers,
-// the slowest requests with links to their traces, and the Grafana
-// dashboards.
+// lab) and the newest traces, load tests with live charts from the load
+// engine's own numbers, the slowest requests with their traces (shown as
+// a waterfall with the spans' log lines, or opened in Grafana), and the
+// Grafana dashboards.
 //
 // The Model is pure: Update turns messages into state and returns
 // commands for everything that touches the world (polling health,
-// running shoplab up/down, running the load engine, opening a browser),
-// each built from Deps so that tests can replace it.
+// running shoplab up/down, running the load engine, reading traces,
+// opening a browser), each built from Deps so that tests can replace it.
 package tui
 
 import (

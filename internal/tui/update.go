@@ -26,11 +26,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseClickMsg:
 		return m.onClick(msg.Mouse())
 	case tea.MouseWheelMsg:
+		step := 1
+		if m.tab == tabTraces && m.detail.open {
+			// The wheel scrolls a trace's waterfall, a few lines a notch.
+			step = 3
+		}
 		switch msg.Mouse().Button {
 		case tea.MouseWheelUp:
-			m.moveCursor(-1)
+			m.moveCursor(-step)
 		case tea.MouseWheelDown:
-			m.moveCursor(1)
+			m.moveCursor(step)
 		}
 		return m, nil
 	case spinner.TickMsg:
@@ -66,7 +71,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.gen != m.pollGen {
 			return m, nil
 		}
-		return m, pollAfter(every, m.pollGen)
+		return m, tea.Batch(pollAfter(every, m.pollGen), m.listRecent())
+	case recentMsg:
+		m.recentListed(msg)
+		return m, nil
+	case traceLoadedMsg:
+		m.traceLoaded(msg)
+		return m, nil
 
 	case labLineMsg:
 		if msg.id != m.op.id {
@@ -146,6 +157,11 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.tab = (m.tab + numTabs - 1) % numTabs
 		return m, nil
 	case key.Matches(msg, k.dismiss):
+		// Esc hides a message or the help first, then leaves a trace.
+		if m.notice == nil && !m.help.ShowAll && m.tab == tabTraces && m.detail.open {
+			m.closeTrace()
+			return m, nil
+		}
 		m.notice = nil
 		m.help.ShowAll = false
 		return m, nil
@@ -201,13 +217,17 @@ func (m *Model) moveCursor(d int) {
 	}
 	switch m.tab {
 	case tabStack:
-		m.stackCursor = clamp(m.stackCursor+d, len(m.stackRows()))
+		m.stackCursor = clamp(m.stackCursor+d, m.stackItems())
+	case tabTraces:
+		if m.detail.open {
+			m.scrollTrace(d)
+			return
+		}
+		m.traceCursor = clamp(m.traceCursor+d, len(m.traces))
 	case tabLoad:
 		if !m.run.active() {
 			m.form.field = formField(clamp(int(m.form.field)+d, int(numFields)))
 		}
-	case tabTraces:
-		m.traceCursor = clamp(m.traceCursor+d, len(m.traces))
 	case tabDashboards:
 		m.dashCursor = clamp(m.dashCursor+d, len(dashboards.All()))
 	}
@@ -232,7 +252,7 @@ func (m *Model) applyHealth(msg healthMsg) {
 	if msg.askedDocker {
 		m.docker, m.dockerDetail, m.containers = msg.docker, msg.dockerDetail, msg.containers
 	}
-	if n := len(m.stackRows()); m.stackCursor >= n {
+	if n := m.stackItems(); m.stackCursor >= n {
 		m.stackCursor = max(n-1, 0)
 	}
 }

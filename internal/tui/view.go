@@ -37,7 +37,7 @@ func (m Model) render() string {
 	header := m.viewHeader(w)
 	footer := indent(strings.Split(m.help.View(m.helpFor()), "\n"))
 	note := m.viewNotice(w)
-	bodyH := h - len(header) - len(footer) - len(note)
+	bodyH := m.bodyHeight()
 	var body []string
 	switch m.tab {
 	case tabStack:
@@ -51,6 +51,13 @@ func (m Model) render() string {
 	}
 	lines := append(append(append(header, fit(body, bodyH, w)...), note...), footer...)
 	return strings.Join(fit(lines, h, w), "\n")
+}
+
+// bodyHeight is how many lines the screen's body has, between the header
+// above it and the message and help below it.
+func (m Model) bodyHeight() int {
+	footer := strings.Split(m.help.View(m.helpFor()), "\n")
+	return m.height - len(m.viewHeader(m.width)) - len(footer) - len(m.viewNotice(m.width))
 }
 
 // tabSpans are the columns each tab's label covers on the first line,

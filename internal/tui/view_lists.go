@@ -18,10 +18,10 @@ func (m Model) grafanaReady() bool {
 	return false
 }
 
-// grafanaHint tells where links into Grafana lead.
-func (m Model) grafanaHint(w int) []string {
+// grafanaHint tells where links into Grafana, opened with key, lead.
+func (m Model) grafanaHint(w int, key string) []string {
 	s := styles()
-	text := "Grafana (" + m.deps.GrafanaURL + ") is not running here: enter shows the link. It runs with the Docker stack (Stack screen, u)."
+	text := "Grafana (" + m.deps.GrafanaURL + ") is not running here: " + key + " shows the link. It runs with the Docker stack (Stack screen, u)."
 	if m.grafanaReady() {
 		text = "Grafana runs at " + m.deps.GrafanaURL + "."
 	}
@@ -33,13 +33,23 @@ func (m Model) grafanaHint(w int) []string {
 }
 
 func (m Model) viewTraces(w, h int) []string {
+	if m.detail.open {
+		return m.viewTrace(w, h)
+	}
 	s := styles()
+	grafanaKey := "enter"
+	if m.deps.Trace != nil {
+		grafanaKey = "g"
+	}
 	if len(m.traces) == 0 {
 		text := "No load test has ended yet. When one does, its slowest requests are listed here with their trace IDs, and enter opens a trace in Grafana. Start one on the Load screen (2)."
+		if m.deps.Trace != nil {
+			text = "No load test has ended yet. When one does, its slowest requests are listed here with their trace IDs: enter shows a trace here, g opens it in Grafana. Start one on the Load screen (2)."
+		}
 		if m.run.active() {
 			text = "A load test is running: its slowest requests are listed here when it ends (the engine reports them with its result)."
 		}
-		return append(indent(wrap(text, w-2)), append([]string{""}, m.grafanaHint(w)...)...)
+		return append(indent(wrap(text, w-2)), append([]string{""}, m.grafanaHint(w, grafanaKey)...)...)
 	}
 	r := m.run
 	title := fmt.Sprintf("Slowest requests of the last load test (%s, %s)", r.scenario, r.duration)
@@ -54,7 +64,7 @@ func (m Model) viewTraces(w, h int) []string {
 	}
 	out = append(out, s.header.Render(head+"TRACE ID")+s.dim.Render("  (✗ failed)"))
 
-	hint := m.grafanaHint(w)
+	hint := m.grafanaHint(w, grafanaKey)
 	visible := max(h-len(out)-len(hint)-1, 1)
 	first := 0
 	if m.traceCursor >= visible {
@@ -91,5 +101,5 @@ func (m Model) viewDashboards(w, h int) []string {
 		out = append(out, cursor(i == m.dashCursor)+cell(d.Title, titleW)+" "+s.dim.Render(dashboards.URL(m.deps.GrafanaURL, d.UID)))
 	}
 	out = append(out, "")
-	return append(out, m.grafanaHint(w)...)
+	return append(out, m.grafanaHint(w, "enter")...)
 }

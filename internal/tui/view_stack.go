@@ -1,12 +1,15 @@
 package tui
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
 
 	"github.com/shoplab/shoplab/internal/stack"
 	"github.com/shoplab/shoplab/internal/topology"
+	"github.com/shoplab/shoplab/internal/traceview"
 )
 
 func portOf(hostPort string) string {
@@ -150,7 +153,57 @@ func (m Model) viewStack(w, h int) []string {
 		}
 	}
 	out = append(out, "")
-	return append(out, m.viewLabActivity(w, h-len(out))...)
+	out = append(out, m.viewLabActivity(w, h-len(out))...)
+	if m.deps.RecentTraces == nil || m.showsLabOp() {
+		return out
+	}
+	return append(append(out, ""), m.viewRecent(w)...)
+}
+
+// showsLabOp reports whether the Stack screen shows a lab start or stop
+// (under way, or failed) with its output.
+func (m Model) showsLabOp() bool {
+	return m.op.id != 0 && (m.op.running || m.op.err != "")
+}
+
+// viewRecent lists the newest traces, selectable after the components.
+func (m Model) viewRecent(w int) []string {
+	s := styles()
+	r := m.recent
+	head := " " + s.bold.Render("Recent traces")
+	switch {
+	case !r.answered:
+		return []string{head + s.dim.Render(" — looking…")}
+	case r.err != nil && !errors.Is(r.err, traceview.ErrUnavailable):
+		return []string{head + ": " + s.warn.Render(shortErr(firstLine(r.err.Error())))}
+	case len(r.list) == 0:
+		return []string{head + s.dim.Render(" — none yet: they appear as the shop serves requests (2 sends it some).")}
+	}
+	hint := " (newest first; enter shows one)"
+	if m.deps.Trace == nil {
+		hint = " (newest first; enter opens one in Grafana)"
+	}
+	out := []string{head + s.dim.Render(hint)}
+	const idW, durW, svcW = 32, 8, 12
+	withService := w >= 100
+	nameW := w - 2 - 1 - durW - 3 - idW - 2
+	if withService {
+		nameW -= svcW + 1
+	}
+	nameW = min(nameW, 40)
+	first := len(m.stackRows())
+	for i, t := range r.list {
+		line := cursor(m.tab == tabStack && m.stackCursor == first+i) + cell(t.Name, nameW) + " "
+		if withService {
+			line += cell(t.Service, svcW) + " "
+		}
+		mark := " "
+		if t.Failed {
+			mark = s.bad.Render("✗")
+		}
+		out = append(out, line+fmt.Sprintf("%*s", durW, fmtMS(t.DurationMS))+" "+mark+" "+t.TraceID)
+	}
+	return out
 }
 
 // viewLabActivity is the start or stop in progress with its output, or
@@ -160,7 +213,7 @@ func (m Model) viewLabActivity(w, h int) []string {
 		return nil
 	}
 	s := styles()
-	if m.op.id != 0 && (m.op.running || m.op.err != "") {
+	if m.showsLabOp() {
 		title := m.spin.View() + " " + s.bold.Render(m.op.title+"…")
 		switch {
 		case m.op.err != "":
