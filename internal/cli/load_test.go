@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +20,15 @@ import (
 // runLoadCmd runs `shoplab load args...` with env.
 func runLoadCmd(t *testing.T, env map[string]string, args ...string) (string, string, error) {
 	t.Helper()
+	// A run keeps its result in the data directory: a temporary one, never
+	// the source tree.
+	if _, ok := env["SHOPLAB_DATA_DIR"]; !ok {
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["SHOPLAB_DATA_DIR"] = t.TempDir()
+	}
 	var out, errOut testkit.SyncBuffer
 	app := &App{Getenv: func(k string) string { return env[k] }, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}
 	cmd := NewCmdLoad(app)

@@ -57,6 +57,7 @@ traces and the dashboards.`,
 		NewCmdLoad(app),
 		NewCmdDoctor(app),
 		NewCmdTrace(app),
+		NewCmdLesson(app),
 	)
 	// Alone in a terminal, shoplab opens the TUI over the whole lab;
 	// without one (a pipe, CI) it prints its help.

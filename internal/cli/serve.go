@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoplab/shoplab/internal/broker"
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
@@ -42,6 +43,10 @@ func serveOne(ctx context.Context, app *App, name string) error {
 	if _, ok := topology.PortsOf(s.cfg, name); !ok {
 		return fmt.Errorf("unknown service %q: want one of %v or broker", name, topology.Services())
 	}
+	token, err := incident.LoadOrCreateToken(s.cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	brokers := s.cfg.Brokers()
 	tel, err := telemetry.New(ctx, telemetry.Config{
 		Service: name, LogDir: s.cfg.LogDir, Stdout: app.Stdout, LogLevel: s.logLevel, OTLP: s.otlp,
@@ -52,7 +57,7 @@ func serveOne(ctx context.Context, app *App, name string) error {
 	}
 	defer tel.Shutdown(context.WithoutCancel(ctx))
 	d := server.Deps{
-		Config: s.cfg, Telemetry: tel, Brokers: brokers,
+		Config: s.cfg, Telemetry: tel, Brokers: brokers, IncidentToken: token,
 		Peers: map[string]string{topology.Auth: s.cfg.Auth.Addr, topology.Catalog: s.cfg.Catalog.Addr, topology.Orders: s.cfg.Orders.Addr},
 	}
 	if d.HTTP, d.GRPC, err = lab.Listen(s.cfg, name); err != nil {

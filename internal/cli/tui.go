@@ -15,6 +15,7 @@ import (
 
 	"github.com/shoplab/shoplab/internal/compose"
 	"github.com/shoplab/shoplab/internal/config"
+	"github.com/shoplab/shoplab/internal/lesson"
 	"github.com/shoplab/shoplab/internal/load"
 	"github.com/shoplab/shoplab/internal/stack"
 	"github.com/shoplab/shoplab/internal/topology"
@@ -96,6 +97,16 @@ func tuiDeps(app *App) (tui.Deps, error) {
 	if exe, err := app.Executable(); err == nil {
 		d.Lab = tui.ExecRunner{Path: exe}
 	}
+	// The same engine as shoplab lesson's, over the same progress file;
+	// docker compose's output (a lesson that stops a container) would
+	// garble the screen, so it is dropped.
+	hooks := defaultLessonHooks()
+	hooks.containers = func(file string, _ io.Writer) lesson.Containers { return composeContainers(file, io.Discard) }
+	lessons, err := newLessonEngine(app, hooks)
+	if err != nil {
+		return tui.Deps{}, err
+	}
+	d.Lessons = lessons
 	return d, nil
 }
 

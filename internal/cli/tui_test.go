@@ -12,6 +12,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/shoplab/shoplab/internal/lesson"
 	"github.com/shoplab/shoplab/internal/topology"
 	"github.com/shoplab/shoplab/internal/tui"
 )
@@ -72,6 +73,9 @@ func TestTUIDepsFollowTheConfiguration(t *testing.T) {
 	}
 	if r, ok := d.Lab.(tui.ExecRunner); !ok || r.Path != "/opt/shoplab" {
 		t.Errorf("lab runner %#v, want this executable", d.Lab)
+	}
+	if _, ok := d.Lessons.(*lesson.Engine); !ok {
+		t.Errorf("lessons %#v, want shoplab lesson's engine", d.Lessons)
 	}
 	if d.TraceURL("0af7651916cd43dd8448eb211c80319c") != TraceURL("0af7651916cd43dd8448eb211c80319c") {
 		t.Error("trace links differ from shoplab open --trace's")

@@ -68,6 +68,17 @@ func (c *Compose) Down(ctx context.Context, volumes bool) error {
 	return c.run(ctx, c.Stderr, args...)
 }
 
+// Stop stops the named services' containers, keeping them (a lesson
+// breaks a pipeline hop this way and Start mends it).
+func (c *Compose) Stop(ctx context.Context, services ...string) error {
+	return c.run(ctx, c.Stderr, c.args(append([]string{"stop"}, services...)...)...)
+}
+
+// Start starts the named services' stopped containers again.
+func (c *Compose) Start(ctx context.Context, services ...string) error {
+	return c.run(ctx, c.Stderr, c.args(append([]string{"start"}, services...)...)...)
+}
+
 // Container is one container of the project, as `docker compose ps`
 // reports it.
 type Container struct {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/config"
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/listener"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
@@ -82,6 +83,12 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 			l = nil
 		}
 	}()
+	// The incidents' control surface asks for this token; lessons read it
+	// from the data directory.
+	token, err := incident.LoadOrCreateToken(cfg.DataDir)
+	if err != nil {
+		return l, err
+	}
 	if len(l.brokers) == 0 {
 		// The embedded broker always listens on loopback: it advertises the
 		// address it listens on, and only this machine's services use it.
@@ -121,7 +128,7 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 		}
 		l.tels = append(l.tels, tel)
 		ls := listeners[name]
-		u, err := Build(ctx, name, server.Deps{Config: cfg, Telemetry: tel, HTTP: ls.http, GRPC: ls.grpc, Brokers: l.brokers, Peers: peers})
+		u, err := Build(ctx, name, server.Deps{Config: cfg, Telemetry: tel, HTTP: ls.http, GRPC: ls.grpc, Brokers: l.brokers, Peers: peers, IncidentToken: token})
 		if err != nil {
 			release()
 			return l, fmt.Errorf("start %s: %w", name, err)

@@ -29,6 +29,9 @@ type Relay struct {
 	// failure doubles it, up to maxBackoff. A success resets it.
 	minBackoff time.Duration
 	maxBackoff time.Duration
+	// paused, when set, holds the relay back: a stalled relay (see
+	// PauseWhen).
+	paused func() bool
 }
 
 // NewRelay returns a relay over db's outbox table. It registers the
@@ -61,6 +64,11 @@ func NewRelay(db *sql.DB, pub Publisher, tel *telemetry.Telemetry) (*Relay, erro
 	return r, nil
 }
 
+// PauseWhen makes Run publish nothing while paused reports true: the
+// backlog grows as it would behind a wedged relay, and drains once paused
+// turns false (within one poll, or at the next Notify). Call it before Run.
+func (r *Relay) PauseWhen(paused func() bool) { r.paused = paused }
+
 // Notify wakes the relay after a commit, so that events go out at once
 // instead of at the next poll.
 func (r *Relay) Notify() {
@@ -85,6 +93,12 @@ func (r *Relay) Run(ctx context.Context) error {
 	backoff := r.minBackoff
 	failures := 0
 	for {
+		if r.paused != nil && r.paused() {
+			if !r.idle(ctx) {
+				return nil
+			}
+			continue
+		}
 		n, err := r.Flush(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -110,16 +124,24 @@ func (r *Relay) Run(ctx context.Context) error {
 		if n == r.batch {
 			continue // more are waiting
 		}
-		t := time.NewTimer(r.poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !r.idle(ctx) {
 			return nil
-		case <-r.wake:
-			t.Stop()
-		case <-t.C:
 		}
 	}
+}
+
+// idle waits for a Notify or the next poll, and reports whether ctx is
+// still live.
+func (r *Relay) idle(ctx context.Context) bool {
+	t := time.NewTimer(r.poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-r.wake:
+	case <-t.C:
+	}
+	return true
 }
 
 // sleep waits for d and reports whether ctx is still live.

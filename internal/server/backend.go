@@ -29,16 +29,22 @@ type Service interface {
 // svc is closed and the error returned; closers stay the caller's to
 // release.
 func Backend(name string, d Deps, svc Service, closers ...func() error) (*Unit, error) {
+	return BackendWith(name, d, svc, nil, closers...)
+}
+
+// BackendWith is Backend whose admin endpoints also serve what admin adds
+// (WithIncidents).
+func BackendWith(name string, d Deps, svc Service, admin []AdminOption, closers ...func() error) (*Unit, error) {
 	gs, hs, err := NewGRPCServer(d.Telemetry, svc.Register, WithFaults(d.Config.Faults))
 	if err != nil {
 		return nil, errors.Join(err, svc.Close())
 	}
 	grace := d.Config.ShutdownTimeout
-	admin := AdminHandler(d.Telemetry, svc.Checks())
+	adminHandler := AdminHandler(d.Telemetry, svc.Checks(), admin...)
 	run := func(ctx context.Context) error {
 		g, ctx := errgroup.WithContext(ctx)
 		g.Go(func() error { return ServeGRPC(ctx, d.GRPC, gs, hs, grace) })
-		g.Go(func() error { return ServeHTTP(ctx, d.HTTP, admin, grace) })
+		g.Go(func() error { return ServeHTTP(ctx, d.HTTP, adminHandler, grace) })
 		g.Go(func() error { return svc.Run(ctx) })
 		return g.Wait()
 	}

@@ -6,17 +6,40 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
 // Check reports whether a dependency is usable; nil means healthy.
 type Check func(ctx context.Context) error
 
-// AdminRoutes adds /metrics and /healthz to mux. /healthz answers 200 when
-// every check passes and 503 with the failures otherwise, or 503 with
-// status "draining", without running the checks, once the server stops
-// (ServeHTTPWith): whoever probes it should send no more work.
-func AdminRoutes(mux *http.ServeMux, t *telemetry.Telemetry, checks map[string]Check) {
+// AdminOption adds to the admin endpoints.
+type AdminOption func(*http.ServeMux)
+
+// WithIncidents serves h, a control surface (incident.NewHandler), under
+// incident.RoutePrefix.
+func WithIncidents(h http.Handler) AdminOption {
+	return func(mux *http.ServeMux) {
+		mux.Handle(incident.RoutePrefix, h)
+		mux.Handle(incident.RoutePrefix+"/", h)
+	}
+}
+
+// IncidentControl is the control surface of set as d's runner configured
+// it: d.IncidentToken, refused when d.Config.Faults is off.
+func (d Deps) IncidentControl(set *incident.Set) http.Handler {
+	return incident.NewHandler(set, d.IncidentToken, d.Config.Faults)
+}
+
+// AdminRoutes adds /metrics and /healthz to mux, and what opts add.
+// /healthz answers 200 when every check passes and 503 with the failures
+// otherwise, or 503 with status "draining", without running the checks,
+// once the server stops (ServeHTTPWith): whoever probes it should send no
+// more work.
+func AdminRoutes(mux *http.ServeMux, t *telemetry.Telemetry, checks map[string]Check, opts ...AdminOption) {
+	for _, o := range opts {
+		o(mux)
+	}
 	mux.Handle("GET /metrics", telemetry.MetricsHandler(t.Registry))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -47,8 +70,8 @@ func AdminRoutes(mux *http.ServeMux, t *telemetry.Telemetry, checks map[string]C
 
 // AdminHandler is the admin endpoints alone, for services whose API is not
 // HTTP.
-func AdminHandler(t *telemetry.Telemetry, checks map[string]Check) http.Handler {
+func AdminHandler(t *telemetry.Telemetry, checks map[string]Check, opts ...AdminOption) http.Handler {
 	mux := http.NewServeMux()
-	AdminRoutes(mux, t, checks)
+	AdminRoutes(mux, t, checks, opts...)
 	return mux
 }

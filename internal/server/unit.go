@@ -23,6 +23,9 @@ type Deps struct {
 	Brokers []string
 	// Peers maps a service name to the address of its gRPC API.
 	Peers map[string]string
+	// IncidentToken is what the incident control surface asks callers for
+	// (incident.LoadOrCreateToken); empty refuses every caller.
+	IncidentToken string
 }
 
 // Unit is one built service, ready to run: what a runner needs and no

@@ -56,6 +56,9 @@ type Deps struct {
 	// RecentTraces lists the newest requests' traces, newest first, at
 	// most n, for the Stack screen; nil lists none.
 	RecentTraces func(ctx context.Context, n int) ([]traceview.Summary, error)
+	// Lessons runs the guided lessons; nil leaves the Lessons screen
+	// empty.
+	Lessons LessonEngine
 	// PollEvery is how often health is polled (default 2s).
 	PollEvery time.Duration
 	// ProgressEvery is how often the load engine reports (default 500ms).

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/shoplab/shoplab/internal/compose"
+	"github.com/shoplab/shoplab/internal/lesson"
 	"github.com/shoplab/shoplab/internal/topology"
 	"github.com/shoplab/shoplab/internal/traceview"
 )
@@ -115,7 +116,56 @@ func goldenStates(t *testing.T) map[string]Model {
 
 	states["dashboards"], _ = apply(local, press("4"), press("down"))
 	states["help"], _ = apply(local, press("?"))
+	lessonStates(t, d, states)
 	return states
+}
+
+// lessonStates are the Lessons screen's: the list, a lesson starting,
+// its task with two hints, an answer being typed, a wrong answer and the
+// debrief of the right one.
+func lessonStates(t *testing.T, d Deps, states map[string]Model) {
+	t.Helper()
+	ctx := context.Background()
+	fl := newFakeLessons()
+	d.Lessons = fl
+	list, _ := apply(New(ctx, d), allHealthy(d), press("5"))
+	// The last lesson, exemplar-to-span, was solved.
+	last := lesson.Status{Lesson: fl.lessons[1], Outcome: lesson.OutcomeSolved, Attempts: 1}
+	list, _ = apply(list, lessonStatusMsg{gen: list.lessons.gen, st: last})
+	states["lessons-list"] = list
+	starting, _ := apply(list, press("enter"))
+	states["lessons-starting"] = starting
+
+	st, err := fl.Start(ctx, "red-by-region", lesson.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, _ := apply(starting, lessonStartedMsg{name: "red-by-region", st: st})
+	for range 2 {
+		h, err := fl.Hint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		task, _ = apply(task, press("h"), lessonHintMsg{h: h})
+	}
+	states["lesson-task-hint"] = task
+	typing, _ := apply(task, typed("a", "eu-west")...)
+	states["lesson-answer-input"] = typing
+	res, _ := fl.Answer(ctx, "eu-west")
+	wrong, _ := apply(typing, press("enter"), lessonAnsweredMsg{answer: "eu-west", res: res})
+	states["lesson-wrong-answer"] = wrong
+	res, _ = fl.Answer(ctx, "4")
+	right, _ := apply(wrong, typed("a", "4")...)
+	states["lesson-debrief"], _ = apply(right, press("enter"), lessonAnsweredMsg{answer: "4", res: res})
+}
+
+// typed is the key presses of k, then of text typed letter by letter.
+func typed(k, text string) []tea.Msg {
+	msgs := []tea.Msg{press(k)}
+	for _, r := range text {
+		msgs = append(msgs, press(string(r)))
+	}
+	return msgs
 }
 
 // TestTUIGolden compares each screen at 80×24 and 120×40 with

@@ -21,6 +21,7 @@ const (
 	tabLoad
 	tabTraces
 	tabDashboards
+	tabLessons
 	numTabs
 )
 
@@ -32,8 +33,10 @@ func (t tab) String() string {
 		return "Load"
 	case tabTraces:
 		return "Traces"
-	default:
+	case tabDashboards:
 		return "Dashboards"
+	default:
+		return "Lessons"
 	}
 }
 
@@ -214,6 +217,9 @@ type Model struct {
 	// Dashboards.
 	dashCursor int
 
+	// Lessons.
+	lessons lessonsState
+
 	notice   *notice
 	unopened []string
 	quitting bool
@@ -224,7 +230,7 @@ func New(ctx context.Context, d Deps) Model {
 	d = d.withDefaults()
 	h := help.New()
 	h.Styles = helpStyles()
-	return Model{
+	m := Model{
 		ctx:      ctx,
 		deps:     d,
 		width:    80,
@@ -235,6 +241,10 @@ func New(ctx context.Context, d Deps) Model {
 		services: make([]probe, len(d.Services)),
 		brokers:  make([]probe, len(d.Brokers)),
 	}
+	if d.Lessons != nil {
+		m.lessons.list = d.Lessons.List()
+	}
+	return m
 }
 
 // Init loads the scenarios and polls the lab's health.
@@ -243,7 +253,7 @@ func (m Model) Init() tea.Cmd {
 }
 
 // busy reports whether something is in progress that the spinner shows.
-func (m Model) busy() bool { return m.op.running || m.run.active() }
+func (m Model) busy() bool { return m.op.running || m.run.active() || m.lessons.op.running() }
 
 // gateway returns the gateway's endpoint and its last health.
 func (m Model) gateway() (topology.Endpoint, probe, bool) {

@@ -328,7 +328,7 @@ func TestTUIStartsAndStopsTheLab(t *testing.T) {
 	if !dr.m.op.running {
 		t.Fatal("l did not start the lab")
 	}
-	contains(t, dr.screen(), "Starting the lab (local mode)…", "starting the lab…")
+	contains(t, dr.screen(), "Starting the lab (local mode)…", "starting…")
 	dr.until("the start to end", func(m Model) bool { return !m.op.running && len(m.op.lines) == 2 })
 	if got := runner.Calls(); len(got) != 1 || !slices.Equal(got[0], []string{"up", "--local", "-d"}) {
 		t.Fatalf("runner calls %v, want [up --local -d]", got)
@@ -422,13 +422,13 @@ func TestTUITabsByKeyAndMouse(t *testing.T) {
 	for _, tc := range []struct {
 		key  string
 		want tab
-	}{{"2", tabLoad}, {"4", tabDashboards}, {"tab", tabStack}, {"3", tabTraces}, {"1", tabStack}} {
+	}{{"2", tabLoad}, {"4", tabDashboards}, {"tab", tabLessons}, {"tab", tabStack}, {"3", tabTraces}, {"5", tabLessons}, {"1", tabStack}} {
 		if m, _ = apply(m, press(tc.key)); m.tab != tc.want {
 			t.Fatalf("%s: tab %v, want %v", tc.key, m.tab, tc.want)
 		}
 	}
 	m, _ = apply(m, tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift})
-	if m.tab != tabDashboards {
+	if m.tab != tabLessons {
 		t.Fatalf("shift+tab from Stack: %v", m.tab)
 	}
 	// A click anywhere on a tab's label selects it: the spans and the
@@ -445,9 +445,10 @@ func TestTUITabsByKeyAndMouse(t *testing.T) {
 			}
 		}
 	}
-	if m, _ = apply(m, tea.MouseClickMsg{X: 3, Y: 5, Button: tea.MouseLeft}); m.tab != tabDashboards {
+	if m, _ = apply(m, tea.MouseClickMsg{X: 3, Y: 5, Button: tea.MouseLeft}); m.tab != tabLessons {
 		t.Fatal("a click below the tab bar switched tabs")
 	}
+	m, _ = apply(m, press("4"))
 	m, _ = apply(m, tea.MouseWheelMsg{Button: tea.MouseWheelDown})
 	if m.dashCursor != 1 {
 		t.Fatalf("wheel down: cursor %d", m.dashCursor)

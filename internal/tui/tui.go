@@ -2,8 +2,9 @@
 // lab's components and their health (with starting and stopping the
 // lab) and the newest traces, load tests with live charts from the load
 // engine's own numbers, the slowest requests with their traces (shown as
-// a waterfall with the spans' log lines, or opened in Grafana), and the
-// Grafana dashboards.
+// a waterfall with the spans' log lines, or opened in Grafana), the
+// Grafana dashboards, and the guided lessons (pick one, read the task,
+// ask for hints, answer, read the debrief).
 //
 // The Model is pure: Update turns messages into state and returns
 // commands for everything that touches the world (polling health,
@@ -27,7 +28,9 @@ const stopWait = 30 * time.Second
 
 // Run shows the TUI on in and out until the user quits or ctx ends. A
 // load test still running then is stopped, and waited for, before Run
-// returns; links the TUI could not open are printed to out afterwards.
+// returns, and so is a lesson started in the TUI: quitting clears its
+// incidents (a lesson started with `shoplab lesson start` stays on).
+// Links the TUI could not open are printed to out afterwards.
 func Run(ctx context.Context, d Deps, in io.Reader, out io.Writer, opts ...tea.ProgramOption) error {
 	opts = append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out)}, opts...)
 	p := tea.NewProgram(New(ctx, d), opts...)
@@ -37,6 +40,9 @@ func Run(ctx context.Context, d Deps, in io.Reader, out io.Writer, opts ...tea.P
 		return err
 	}
 	m.stopAll(stopWait)
+	if said := m.stopOurLesson(stopWait); said != "" {
+		fmt.Fprintln(out, said)
+	}
 	if urls := m.URLs(); len(urls) > 0 {
 		fmt.Fprintln(out, "Links from this session to open yourself:")
 		for _, u := range urls {

@@ -100,8 +100,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.notice = &notice{text: m.op.title + ": done."}
 		}
-		if m.quitting && !m.busy() {
-			return m, tea.Quit
+		if m.quitting {
+			return m.quitStep()
 		}
 		// Show the lab as it is now, not at the next tick.
 		m.pollGen++
@@ -118,19 +118,46 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.finishRun(msg.res, msg.err)
-		if m.quitting && !m.busy() {
-			return m, tea.Quit
-		}
-		return m, nil
+		return m.quitStep()
 
 	case openedMsg:
 		m.opened(msg)
 		return m, nil
+
+	case lessonStatusMsg:
+		m.lessonStatus(msg)
+		return m, nil
+	case lessonStartedMsg:
+		m.lessonStarted(msg)
+		return m.quitStep()
+	case lessonHintMsg:
+		cmd := m.lessonHint(msg)
+		next, quit := m.quitStep()
+		return next, tea.Batch(cmd, quit)
+	case lessonAnsweredMsg:
+		cmd := m.lessonAnswered(msg)
+		next, quit := m.quitStep()
+		return next, tea.Batch(cmd, quit)
+	case lessonStoppedMsg:
+		m.lessonStopped(msg)
+		if m.quitting {
+			m.lessons.stopTried = true
+		}
+		return m.quitStep()
+	}
+	if m.lessons.answering {
+		// A paste, or the input's own messages.
+		var cmd tea.Cmd
+		m.lessons.input, cmd = m.lessons.input.Update(msg)
+		return m, cmd
 	}
 	return m, nil
 }
 
 func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if m.tab == tabLessons && m.lessons.answering {
+		return m.onAnswerKey(msg)
+	}
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.quit):
@@ -139,27 +166,28 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.help.ShowAll = !m.help.ShowAll
 		return m, nil
 	case key.Matches(msg, k.tab1):
-		m.tab = tabStack
-		return m, nil
+		return m.switchTab(tabStack)
 	case key.Matches(msg, k.tab2):
-		m.tab = tabLoad
-		return m, nil
+		return m.switchTab(tabLoad)
 	case key.Matches(msg, k.tab3):
-		m.tab = tabTraces
-		return m, nil
+		return m.switchTab(tabTraces)
 	case key.Matches(msg, k.tab4):
-		m.tab = tabDashboards
-		return m, nil
+		return m.switchTab(tabDashboards)
+	case key.Matches(msg, k.tab5):
+		return m.switchTab(tabLessons)
 	case key.Matches(msg, k.next):
-		m.tab = (m.tab + 1) % numTabs
-		return m, nil
+		return m.switchTab((m.tab + 1) % numTabs)
 	case key.Matches(msg, k.prev):
-		m.tab = (m.tab + numTabs - 1) % numTabs
-		return m, nil
+		return m.switchTab((m.tab + numTabs - 1) % numTabs)
 	case key.Matches(msg, k.dismiss):
-		// Esc hides a message or the help first, then leaves a trace.
+		// Esc hides a message or the help first, then leaves a trace, or
+		// a lesson's page for the list.
 		if m.notice == nil && !m.help.ShowAll && m.tab == tabTraces && m.detail.open {
 			m.closeTrace()
+			return m, nil
+		}
+		if m.notice == nil && !m.help.ShowAll && m.tab == tabLessons && m.lessons.page != pageList {
+			m.lessons.page, m.lessons.debrief = pageList, nil
 			return m, nil
 		}
 		m.notice = nil
@@ -177,32 +205,78 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.onLoadKey(msg)
 	case tabTraces:
 		return m.onTracesKey(msg)
-	default:
+	case tabDashboards:
 		return m.onDashboardsKey(msg)
+	default:
+		return m.onLessonsKey(msg)
 	}
 }
 
+// switchTab shows screen t; entering the Lessons screen asks the engine
+// for the lesson's state, which `shoplab lesson` may have changed.
+func (m Model) switchTab(t tab) (Model, tea.Cmd) {
+	entering := t == tabLessons && m.tab != tabLessons
+	m.tab = t
+	if entering {
+		return m, m.refreshLessons()
+	}
+	return m, nil
+}
+
 // quit stops a running load test (and a lab start or stop in progress)
-// first, and quits when they have returned. A second q quits at once.
+// first, and a lesson started here, and quits when they have returned. A
+// second q quits at once (Run still stops the lesson).
 func (m Model) quit() (tea.Model, tea.Cmd) {
-	if m.quitting || !m.busy() {
+	if m.quitting || (!m.busy() && !m.mustStopLesson()) {
 		m.quitting = true
 		return m, tea.Quit
 	}
 	m.quitting = true
 	var cmds []tea.Cmd
 	what := []string{}
+	switch on := m.lessonOn(); {
+	case m.mustStopLesson() || m.lessons.op.kind == opStart:
+		if on == "" {
+			on = "the lesson being started"
+		} else {
+			on = "lesson " + on
+		}
+		what = append(what, "stopping "+on+" and clearing its incidents")
+		if !m.lessons.op.running() {
+			m.lessons.stopTried = true
+			cmds = append(cmds, m.stopLesson())
+		}
+	case m.lessons.op.running():
+		what = append(what, "finishing “"+strings.TrimSuffix(m.lessons.op.what, "…")+"”")
+	}
 	if m.run.active() {
 		m.run.state = runStopping
 		cmds = append(cmds, cancelCmd(m.run.cancel))
-		what = append(what, "the load test")
+		what = append(what, "stopping the load test")
 	}
 	if m.op.running {
 		cmds = append(cmds, cancelCmd(m.op.cancel))
-		what = append(what, "“"+m.op.title+"”")
+		what = append(what, "stopping “"+m.op.title+"”")
 	}
-	m.notice = &notice{text: "Quitting: stopping " + strings.Join(what, " and ") + " first… (q again quits at once)"}
+	m.notice = &notice{text: "Quitting: " + strings.Join(what, " and ") + " first… (q again quits at once)"}
 	return m, tea.Batch(cmds...)
+}
+
+// quitStep goes on quitting once something has returned: a lesson
+// started here is stopped (once) when no other lesson call runs, and the
+// TUI quits when nothing is left.
+func (m Model) quitStep() (Model, tea.Cmd) {
+	if !m.quitting {
+		return m, nil
+	}
+	if m.mustStopLesson() && !m.lessons.op.running() && !m.lessons.stopTried {
+		m.lessons.stopTried = true
+		return m, m.stopLesson()
+	}
+	if m.busy() {
+		return m, nil
+	}
+	return m, tea.Quit
 }
 
 func (m *Model) moveCursor(d int) {
@@ -230,6 +304,8 @@ func (m *Model) moveCursor(d int) {
 		}
 	case tabDashboards:
 		m.dashCursor = clamp(m.dashCursor+d, len(dashboards.All()))
+	case tabLessons:
+		m.moveLessons(d)
 	}
 }
 
@@ -240,7 +316,7 @@ func (m Model) onClick(ms tea.Mouse) (tea.Model, tea.Cmd) {
 	}
 	for t, r := range tabSpans() {
 		if ms.X >= r[0] && ms.X < r[1] {
-			m.tab = tab(t)
+			return m.switchTab(tab(t))
 		}
 	}
 	return m, nil

@@ -46,8 +46,10 @@ func (m Model) render() string {
 		body = m.viewLoad(w, bodyH)
 	case tabTraces:
 		body = m.viewTraces(w, bodyH)
-	default:
+	case tabDashboards:
 		body = m.viewDashboards(w, bodyH)
+	default:
+		body = m.viewLessons(w, bodyH)
 	}
 	lines := append(append(append(header, fit(body, bodyH, w)...), note...), footer...)
 	return strings.Join(fit(lines, h, w), "\n")
@@ -86,35 +88,50 @@ func (m Model) viewHeader(w int) []string {
 		}
 	}
 	left := b.String()
-	right := ansi.Truncate(m.labStatus(), w-ansi.StringWidth(left)-2, "…") + " "
+	right := m.labStatus(max(w-ansi.StringWidth(left)-2, 0)) + " "
 	line := left + strings.Repeat(" ", max(w-ansi.StringWidth(left)-ansi.StringWidth(right), 0)) + right
 	return []string{line, s.dim.Render(strings.Repeat("─", w))}
 }
 
-// labStatus is the header's summary of the lab and the load.
-func (m Model) labStatus() string {
+// labStatus is the header's summary of the lab, the load and the
+// lesson in at most w cells: in words when they fit, else in short.
+func (m Model) labStatus(w int) string {
+	long, short := m.statusParts()
+	if full := strings.Join(long, "  "); ansi.StringWidth(full) <= w {
+		return full
+	}
+	return ansi.Truncate(strings.Join(short, " "), w, "…")
+}
+
+// statusParts are the header's facts, in words and in short.
+func (m Model) statusParts() (long, short []string) {
 	s := styles()
-	var parts []string
+	add := func(l, sh string) {
+		long, short = append(long, l), append(short, sh)
+	}
 	switch n, all := m.servicesUp(), len(m.services); {
 	case m.op.running:
-		parts = append(parts, m.spin.View()+" "+m.op.verb+" the lab…")
+		add(m.spin.View()+" "+m.op.verb+" the lab…", m.spin.View()+" "+m.op.verb+"…")
 	case !m.polled:
-		parts = append(parts, s.dim.Render("◌ checking the lab…"))
+		add(s.dim.Render("◌ checking the lab…"), s.dim.Render("◌ checking…"))
 	case all > 0 && n == all:
 		mode := "local"
 		if m.containersRunning() {
 			mode = "Docker"
 		}
-		parts = append(parts, s.ok.Render("●")+" lab up ("+mode+")")
+		add(s.ok.Render("●")+" lab up ("+mode+")", s.ok.Render("●")+" "+mode)
 	case n == 0:
-		parts = append(parts, s.bad.Render("○")+" lab down")
+		add(s.bad.Render("○")+" lab down", s.bad.Render("○")+" lab down")
 	default:
-		parts = append(parts, s.warn.Render("◐")+fmt.Sprintf(" lab %d/%d up", n, all))
+		add(s.warn.Render("◐")+fmt.Sprintf(" lab %d/%d up", n, all), s.warn.Render("◐")+fmt.Sprintf(" %d/%d up", n, all))
 	}
 	if m.run.active() {
-		parts = append(parts, s.accent.Render("▶")+" load")
+		add(s.accent.Render("▶")+" load", s.accent.Render("▶")+" load")
 	}
-	return strings.Join(parts, "  ")
+	if m.lessonOn() != "" {
+		add(s.accent.Render("◆")+" lesson", s.accent.Render("◆")+" lesson")
+	}
+	return long, short
 }
 
 func (m Model) viewNotice(w int) []string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/topology"
 )
@@ -24,7 +25,10 @@ func Build(ctx context.Context, d server.Deps) (*server.Unit, error) {
 	if err != nil {
 		return nil, errors.Join(err, pub.Close())
 	}
-	u, err := server.Backend(topology.Auth, d, svc, pub.Close)
+	// No incident acts in auth, but it serves the control surface all the
+	// same, so that clearing every service's incidents needs no exception.
+	admin := []server.AdminOption{server.WithIncidents(d.IncidentControl(incident.NewSet(topology.Auth)))}
+	u, err := server.BackendWith(topology.Auth, d, svc, admin, pub.Close)
 	if err != nil {
 		return nil, errors.Join(err, pub.Close())
 	}

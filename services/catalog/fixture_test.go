@@ -8,11 +8,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
@@ -21,21 +23,42 @@ import (
 // fixture is a catalog served by the real instrumented gRPC server on a
 // loopback port, so that tests see the status codes the gateway will see.
 type fixture struct {
+	tel    *telemetry.Telemetry
 	svc    *Service
 	client shopv1.CatalogServiceClient
 }
 
 func newFixture(t *testing.T, dbPath string) *fixture {
 	t.Helper()
+	return newFixtureWith(t, fixtureOptions{dbPath: dbPath})
+}
+
+// fixtureOptions vary the fixture.
+type fixtureOptions struct {
+	// dbPath is the database; empty is a fresh one.
+	dbPath string
+	// incidents are the service's lab incidents.
+	incidents *incident.Set
+	// spans, if set, records the service's spans.
+	spans sdktrace.SpanProcessor
+}
+
+func newFixtureWith(t *testing.T, o fixtureOptions) *fixture {
+	t.Helper()
+	dbPath := o.dbPath
 	if dbPath == "" {
 		dbPath = filepath.Join(t.TempDir(), "catalog.db")
 	}
 	ctx := context.Background()
-	tel, err := telemetry.New(ctx, telemetry.Config{Service: "catalog"})
+	cfg := telemetry.Config{Service: "catalog"}
+	if o.spans != nil {
+		cfg.SpanProcessors = []sdktrace.SpanProcessor{o.spans}
+	}
+	tel, err := telemetry.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(ctx, Options{DBPath: dbPath, Telemetry: tel})
+	svc, err := New(ctx, Options{DBPath: dbPath, Telemetry: tel, Incidents: o.incidents})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +81,7 @@ func newFixture(t *testing.T, dbPath string) *fixture {
 		svc.Close()
 		tel.Shutdown(context.Background())
 	})
-	return &fixture{svc: svc, client: shopv1.NewCatalogServiceClient(conn)}
+	return &fixture{tel: tel, svc: svc, client: shopv1.NewCatalogServiceClient(conn)}
 }
 
 func (f *fixture) stock(t *testing.T, id int64) int64 {

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/sqlitedb"
 	"github.com/shoplab/shoplab/internal/telemetry"
@@ -22,6 +23,9 @@ type Options struct {
 	// DBPath is the service's own SQLite database file.
 	DBPath    string
 	Telemetry *telemetry.Telemetry
+	// Incidents are the lab's hidden incidents that act in the catalog;
+	// nil has none.
+	Incidents *incident.Set
 }
 
 // Service is the catalog service. It implements shopv1.CatalogServiceServer.
@@ -53,7 +57,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	s := &Service{
 		db:      db,
-		store:   &store{db: db},
+		store:   &store{db: db, tracer: o.Telemetry.Tracer(), incidents: o.Incidents},
 		tel:     o.Telemetry,
 		log:     o.Telemetry.Logger,
 		metrics: m,

@@ -5,6 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/shoplab/shoplab/internal/incident"
 )
 
 // Product is one item for sale.
@@ -99,7 +104,10 @@ func (e *InsufficientStockError) Unwrap() error { return ErrInsufficientStock }
 
 // store is the catalog's SQL.
 type store struct {
-	db *sql.DB
+	db     *sql.DB
+	tracer trace.Tracer
+	// incidents can slow a query down or split one into many.
+	incidents *incident.Set
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -115,32 +123,91 @@ func scanProduct(scan func(...any) error) (Product, error) {
 	return p, err
 }
 
+// Queries of the products list, in one statement or (the N+1 pattern)
+// one for the list and one per product for its stock.
+const (
+	listProductsQuery = `SELECT ` + productColumns + ` FROM products ORDER BY id`
+	listNoStockQuery  = `SELECT id, sku, name, description, price_cents, currency FROM products ORDER BY id`
+	stockQuery        = `SELECT stock FROM products WHERE id = ?`
+	getProductQuery   = `SELECT ` + productColumns + ` FROM products WHERE id = ?`
+)
+
 func (st *store) listProducts(ctx context.Context) ([]Product, error) {
-	rows, err := st.db.QueryContext(ctx, `SELECT `+productColumns+` FROM products ORDER BY id`)
+	if st.incidents.NPlusOne() {
+		return st.listProductsOneByOne(ctx)
+	}
+	qctx, span := st.querySpan(ctx, listProductsQuery)
+	out, err := st.queryProducts(qctx, listProductsQuery, st.incidents.QueryDelay(incident.RPCListProducts), scanProduct)
+	endQuery(span, err)
 	if err != nil {
-		return nil, fmt.Errorf("list products: %w", err)
-	}
-	defer rows.Close()
-	var out []Product
-	for rows.Next() {
-		p, err := scanProduct(rows.Scan)
-		if err != nil {
-			return nil, fmt.Errorf("list products: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list products: %w", err)
 	}
 	return out, nil
 }
 
+// listProductsOneByOne lists the products without their stock, then asks
+// for each product's stock in a query of its own.
+func (st *store) listProductsOneByOne(ctx context.Context) ([]Product, error) {
+	qctx, span := st.querySpan(ctx, listNoStockQuery)
+	out, err := st.queryProducts(qctx, listNoStockQuery, st.incidents.QueryDelay(incident.RPCListProducts), func(scan func(...any) error) (Product, error) {
+		var p Product
+		err := scan(&p.ID, &p.SKU, &p.Name, &p.Description, &p.PriceCents, &p.Currency)
+		return p, err
+	})
+	endQuery(span, err)
+	if err != nil {
+		return nil, fmt.Errorf("list products: %w", err)
+	}
+	for i := range out {
+		qctx, span := st.querySpan(ctx, stockQuery)
+		err := st.db.QueryRowContext(qctx, stockQuery, out[i].ID).Scan(&out[i].Stock)
+		endQuery(span, err)
+		if err != nil {
+			return nil, fmt.Errorf("list products: stock of %d: %w", out[i].ID, err)
+		}
+	}
+	return out, nil
+}
+
+func (st *store) queryProducts(ctx context.Context, query string, delay time.Duration, scan func(func(...any) error) (Product, error)) ([]Product, error) {
+	if err := stall(ctx, delay); err != nil {
+		return nil, err
+	}
+	rows, err := st.db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Product
+	for rows.Next() {
+		p, err := scan(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 func (st *store) getProduct(ctx context.Context, id int64) (Product, error) {
-	return getProduct(ctx, st.db, id)
+	qctx, span := st.querySpan(ctx, getProductQuery)
+	err := stall(qctx, st.incidents.QueryDelay(incident.RPCGetProduct))
+	var p Product
+	if err == nil {
+		p, err = getProduct(qctx, st.db, id)
+	}
+	var unknown *UnknownProductError
+	if errors.As(err, &unknown) {
+		// No row is an answer, not a failed query.
+		endQuery(span, nil)
+	} else {
+		endQuery(span, err)
+	}
+	return p, err
 }
 
 func getProduct(ctx context.Context, q querier, id int64) (Product, error) {
-	p, err := scanProduct(q.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, id).Scan)
+	p, err := scanProduct(q.QueryRowContext(ctx, getProductQuery, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Product{}, &UnknownProductError{ProductID: id}
 	}

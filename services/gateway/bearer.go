@@ -52,5 +52,6 @@ func authenticate(log *slog.Logger, auth shopv1.AuthServiceClient, w http.Respon
 		fail(log, w, r, internalError(errors.New("auth accepted a token but named no user")))
 		return caller{}, false
 	}
+	noteCaller(r.Context(), resp.GetUserId())
 	return caller{userID: resp.GetUserId(), email: resp.GetEmail()}, true
 }

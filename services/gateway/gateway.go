@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
@@ -26,6 +27,12 @@ type Options struct {
 	// carrying it is refused, so that a scenario run against a shop
 	// without faults fails visibly instead of measuring nothing.
 	Faults bool
+	// Incidents are the lab's hidden incidents that act in the gateway;
+	// nil has none.
+	Incidents *incident.Set
+	// IncidentControl, when set, is served under incident.RoutePrefix
+	// beside /metrics, outside the measured chain.
+	IncidentControl http.Handler
 }
 
 // Gateway serves the public API. Build it with New.
@@ -44,19 +51,28 @@ type Gateway struct {
 // o.Telemetry.Registry. It fails if they cannot be registered, e.g.
 // because another gateway has them already: one gateway per registry.
 func New(o Options) (*Gateway, error) {
-	metrics, err := newHTTPMetrics(o.Telemetry.Registry)
+	metrics, err := newHTTPMetrics(o.Telemetry.Registry, o.Incidents.Cardinality)
 	if err != nil {
 		return nil, fmt.Errorf("gateway metrics: %w", err)
 	}
 	log := o.Telemetry.Logger
 	chain := middlewareChain(o.Telemetry, metrics, o.Faults)
 	return &Gateway{
-		handler: routes(log, server.AdminHandler(o.Telemetry, o.Checks), chain, o.Auth, o.Catalog, o.Orders),
+		handler: routes(log, admin(o), o.IncidentControl != nil, chain, o.Auth, o.Catalog, o.Orders),
 		chain:   chain,
 		auth:    o.Auth,
 		catalog: o.Catalog,
 		orders:  o.Orders,
 	}, nil
+}
+
+// admin is the admin endpoints, with the incidents' control surface when
+// o has one.
+func admin(o Options) http.Handler {
+	if o.IncidentControl == nil {
+		return server.AdminHandler(o.Telemetry, o.Checks)
+	}
+	return server.AdminHandler(o.Telemetry, o.Checks, server.WithIncidents(o.IncidentControl))
 }
 
 // Handler returns the whole HTTP surface: the API under /api/v1 and the

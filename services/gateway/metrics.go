@@ -13,11 +13,13 @@ type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	byUser   *userRequests
 }
 
 // newHTTPMetrics registers the gateway's metrics in reg. It fails if they
-// are already there: one gateway per registry.
-func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
+// are already there: one gateway per registry. perUser reports whether the
+// per-user counter counts (the lab's cardinality incident).
+func newHTTPMetrics(reg prometheus.Registerer, perUser func() bool) (*httpMetrics, error) {
 	m := &httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shoplab_http_requests_total",
@@ -32,8 +34,9 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 			Name: "shoplab_http_requests_in_flight",
 			Help: "HTTP requests the gateway is answering right now.",
 		}),
+		byUser: newUserRequests(perUser),
 	}
-	if err := telemetry.Register(reg, m.requests, m.duration, m.inFlight); err != nil {
+	if err := telemetry.Register(reg, m.requests, m.duration, m.inFlight, m.byUser); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -18,10 +18,12 @@ func measureRequests(m *httpMetrics) func(http.Handler) http.Handler {
 			defer m.inFlight.Dec()
 
 			sw := captureStatus(w)
-			next.ServeHTTP(sw, r)
+			ctx, who := withCallerNote(r.Context())
+			next.ServeHTTP(sw, r.WithContext(ctx))
 
 			route, method, reg := routeOf(r), methodLabel(r.Method), regionLabel(r)
 			m.requests.WithLabelValues(route, method, strconv.Itoa(sw.code()), reg).Inc()
+			m.byUser.count(route, who.user())
 			telemetry.Observe(r.Context(), m.duration.WithLabelValues(route, method, reg), time.Since(start).Seconds())
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
@@ -21,6 +22,7 @@ const routeUnmatched = "unmatched"
 func routes(
 	log *slog.Logger,
 	admin http.Handler,
+	incidents bool,
 	chain []func(http.Handler) http.Handler,
 	auth shopv1.AuthServiceClient,
 	catalog shopv1.CatalogServiceClient,
@@ -32,6 +34,12 @@ func routes(
 	// health probes would drown the shop's own traffic.
 	root.Method(http.MethodGet, "/metrics", admin)
 	root.Method(http.MethodGet, "/healthz", admin)
+	if incidents {
+		// The lab's incident switches: never counted, traced or logged,
+		// so that nothing names an incident.
+		root.Handle(incident.RoutePrefix, admin)
+		root.Handle(incident.RoutePrefix+"/*", admin)
+	}
 
 	root.Group(func(r chi.Router) {
 		r.Use(chain...)

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/topology"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
@@ -14,8 +15,8 @@ import (
 
 // Build wires the gateway for a runner: a connection to each service it
 // calls (whose health its /healthz reports), the REST API with faults as
-// the configuration says, served on d.HTTP. The unit closes the
-// connections.
+// the configuration says and the control surface of its incidents, served
+// on d.HTTP. The unit closes the connections.
 func Build(_ context.Context, d server.Deps) (*server.Unit, error) {
 	clientMetrics, err := server.NewClientMetrics(d.Telemetry)
 	if err != nil {
@@ -38,6 +39,7 @@ func Build(_ context.Context, d server.Deps) (*server.Unit, error) {
 		conns[peer] = conn
 		checks[peer] = server.GRPCHealthCheck(conn)
 	}
+	incidents := incident.NewSet(topology.Gateway)
 	gw, err := New(Options{
 		Telemetry: d.Telemetry,
 		Auth:      shopv1.NewAuthServiceClient(conns[topology.Auth]),
@@ -45,6 +47,9 @@ func Build(_ context.Context, d server.Deps) (*server.Unit, error) {
 		Orders:    shopv1.NewOrdersServiceClient(conns[topology.Orders]),
 		Checks:    checks,
 		Faults:    d.Config.Faults,
+		Incidents: incidents,
+		// The switches of the incidents, beside /metrics.
+		IncidentControl: d.IncidentControl(incidents),
 	})
 	if err != nil {
 		return nil, errors.Join(err, closeAll())

@@ -23,6 +23,7 @@ import (
 
 	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/sqlitedb"
 	"github.com/shoplab/shoplab/internal/telemetry"
@@ -56,6 +57,9 @@ type Options struct {
 	MaxRetryBackoff time.Duration
 	// Senders is how many e-mails may be in flight at once; 0 means 4.
 	Senders int
+	// Incidents are the lab's hidden incidents that act in the mail
+	// server's answers; nil has none.
+	Incidents *incident.Set
 }
 
 // Service is the notification service.
@@ -75,6 +79,8 @@ type Service struct {
 	senders         int
 	// wake tells the sender that an e-mail was queued.
 	wake chan struct{}
+	// incidents can slow the mail server down or make it refuse.
+	incidents *incident.Set
 }
 
 // New opens the database (creating and migrating it if needed) and
@@ -123,6 +129,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		maxRetryBackoff: cmp.Or(o.MaxRetryBackoff, defaultMaxRetryBackoff),
 		senders:         cmp.Or(o.Senders, defaultSenders),
 		wake:            make(chan struct{}, 1),
+		incidents:       o.Incidents,
 	}, nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/events"
 	"github.com/shoplab/shoplab/internal/fault"
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/outbox"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
@@ -64,6 +65,8 @@ type fixtureOptions struct {
 	// reservationTimeout and reconcileInterval tune the reconciler.
 	reservationTimeout time.Duration
 	reconcileInterval  time.Duration
+	// incidents are the service's lab incidents.
+	incidents *incident.Set
 }
 
 // newFixture starts everything; a non-nil stub replaces the real catalog
@@ -126,6 +129,7 @@ func newFixtureWith(t *testing.T, o fixtureOptions) *fixture {
 	f.svc, err = New(ctx, Options{
 		DBPath: f.dbPath, Telemetry: tel, Catalog: catClient, Publisher: f.pub,
 		ReservationTimeout: o.reservationTimeout, ReconcileInterval: o.reconcileInterval,
+		Incidents: o.incidents,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -53,6 +53,8 @@ func (s *Service) toStatus(ctx context.Context, err error) error {
 		return status.Error(codes.InvalidArgument, err.Error())
 	case errors.Is(err, ErrOrderNotFound):
 		return status.Error(codes.NotFound, "order not found")
+	case errors.Is(err, ErrStoreUnavailable):
+		return status.Error(codes.Unavailable, "the order store is unavailable; try again shortly")
 	case errors.As(err, &ce):
 		return catalogStatus(ce.Err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

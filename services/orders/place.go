@@ -48,6 +48,10 @@ func (s *Service) place(ctx context.Context, userID, email string, lines []Line)
 	id := uuid.NewString()
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String(attrOrderID, id))
 
+	if err := s.checkPartition(ctx); err != nil {
+		s.failed(ctx, reasonPersist, id, err)
+		return Order{}, err
+	}
 	// The note comes first: whatever happens after it, a crash included,
 	// the reconciler finds the order and releases its stock unless the
 	// order gets stored.

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/topology"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
@@ -16,7 +17,7 @@ import (
 // Build wires the orders service for a runner: its database, its
 // connection to catalog, its Kafka publisher (fed by the outbox), the
 // reconciler's timings from the configuration, its gRPC API and its admin
-// endpoints. The unit closes the publisher and the connection after the
+// endpoints with the control surface of its incidents. The unit closes the publisher and the connection after the
 // service.
 func Build(ctx context.Context, d server.Deps) (*server.Unit, error) {
 	conn, err := dialPeer(d, topology.Catalog)
@@ -27,8 +28,9 @@ func Build(ctx context.Context, d server.Deps) (*server.Unit, error) {
 	if err != nil {
 		return nil, errors.Join(err, conn.Close())
 	}
+	incidents := incident.NewSet(topology.Orders)
 	svc, err := New(ctx, Options{
-		DBPath: d.DBPath(topology.Orders), Telemetry: d.Telemetry, Publisher: pub,
+		DBPath: d.DBPath(topology.Orders), Telemetry: d.Telemetry, Publisher: pub, Incidents: incidents,
 		Catalog:            shopv1.NewCatalogServiceClient(conn),
 		ReservationTimeout: d.Config.Reconcile.ReservationTimeout,
 		ReconcileInterval:  d.Config.Reconcile.Interval,
@@ -36,7 +38,8 @@ func Build(ctx context.Context, d server.Deps) (*server.Unit, error) {
 	if err != nil {
 		return nil, errors.Join(err, pub.Close(), conn.Close())
 	}
-	u, err := server.Backend(topology.Orders, d, svc, pub.Close, conn.Close)
+	admin := []server.AdminOption{server.WithIncidents(d.IncidentControl(incidents))}
+	u, err := server.BackendWith(topology.Orders, d, svc, admin, pub.Close, conn.Close)
 	if err != nil {
 		return nil, errors.Join(err, pub.Close(), conn.Close())
 	}

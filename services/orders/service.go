@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
+	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/outbox"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/sqlitedb"
@@ -39,6 +40,9 @@ type Options struct {
 	// ReconcileInterval is the pause between the reconciler's passes
 	// (default 30 s); the first pass runs when Run starts.
 	ReconcileInterval time.Duration
+	// Incidents are the lab's hidden incidents that act in orders; nil has
+	// none.
+	Incidents *incident.Set
 }
 
 // Service is the orders service. It implements shopv1.OrdersServiceServer.
@@ -51,6 +55,9 @@ type Service struct {
 	catalog shopv1.CatalogServiceClient
 	relay   *outbox.Relay
 	metrics *metrics
+	// incidents can fail a region's orders, contend for the write lock and
+	// stall the relay.
+	incidents *incident.Set
 
 	reservationTimeout time.Duration
 	reconcileInterval  time.Duration
@@ -79,6 +86,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		db.Close()
 		return nil, fmt.Errorf("orders: %w", err)
 	}
+	relay.PauseWhen(o.Incidents.OutboxStalled)
 	return &Service{
 		db:                 db,
 		tel:                o.Telemetry,
@@ -86,6 +94,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		catalog:            o.Catalog,
 		relay:              relay,
 		metrics:            m,
+		incidents:          o.Incidents,
 		reservationTimeout: cmp.Or(o.ReservationTimeout, defaultReservationTimeout),
 		reconcileInterval:  cmp.Or(o.ReconcileInterval, defaultReconcileInterval),
 	}, nil
@@ -107,6 +116,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.relay.Run(ctx) })
 	g.Go(func() error { return s.reconcileLoop(ctx) })
+	g.Go(func() error { return s.contendLoop(ctx) })
 	return g.Wait()
 }
 
