@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -41,6 +40,12 @@ type PrometheusOptions struct {
 	// Targets replaces the scrape target of a job (a service name), say
 	// with an address nothing listens on.
 	Targets map[string]string
+	// RuleFiles are rule files (absolute paths) Prometheus evaluates every
+	// ScrapeInterval.
+	RuleFiles []string
+	// Alertmanagers are the addresses (host:port) Prometheus sends its
+	// firing alerts to.
+	Alertmanagers []string
 }
 
 // Prometheus is a real Prometheus server run for a test.
@@ -55,8 +60,9 @@ type Prometheus struct {
 
 // StartPrometheus runs Prometheus with exemplar storage, as
 // docker-compose.yml does, scraping the repository's prometheus.yml's
-// service jobs pointed at where s's services listen, and returns once it
-// is ready. It is stopped when the test ends, and its output logged if the
+// service jobs pointed at where s's services listen, with o's rules and
+// Alertmanagers (prometheus.yml's own are the compose stack's), and
+// returns once it is ready. It is stopped when the test ends, and its output logged if the
 // test failed.
 func StartPrometheus(t testing.TB, s *Shop, o PrometheusOptions) *Prometheus {
 	t.Helper()
@@ -68,47 +74,13 @@ func StartPrometheus(t testing.TB, s *Shop, o PrometheusOptions) *Prometheus {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	var out testkit.SyncBuffer
-	cmd := exec.Command(bin,
-		"--config.file="+cfgPath,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-		"--enable-feature=exemplar-storage",
-	)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("prometheus output:\n%s", out.String())
-		}
-	})
 	p := &Prometheus{URL: "http://" + addr, Jobs: jobs, client: &http.Client{Timeout: 5 * time.Second}}
-	testkit.WaitFor(t, 30*time.Second, "prometheus to be ready", func() error {
-		select {
-		case <-exited:
-			t.Fatalf("prometheus exited: %v\n%s", waitErr, out.String())
-		default:
-		}
-		resp, err := p.client.Get(p.URL + "/-/ready")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("/-/ready: %s", resp.Status)
-		}
-		return nil
-	})
+	startServer(t, "prometheus", bin, []string{
+		"--config.file=" + cfgPath,
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr,
+		"--enable-feature=exemplar-storage",
+	}, p.URL+"/-/ready")
 	return p
 }
 
@@ -184,12 +156,21 @@ func prometheusConfig(t testing.TB, s *Shop, o PrometheusOptions) ([]byte, []str
 	if interval == 0 {
 		interval = time.Second
 	}
-	out, err := yaml.Marshal(map[string]any{
+	cfg := map[string]any{
 		"global": map[string]any{
 			"scrape_interval": interval.String(), "scrape_timeout": interval.String(), "evaluation_interval": interval.String(),
 		},
 		"scrape_configs": jobs,
-	})
+	}
+	if len(o.RuleFiles) > 0 {
+		cfg["rule_files"] = o.RuleFiles
+	}
+	if len(o.Alertmanagers) > 0 {
+		cfg["alerting"] = map[string]any{
+			"alertmanagers": []any{map[string]any{"static_configs": []any{map[string]any{"targets": o.Alertmanagers}}}},
+		}
+	}
+	out, err := yaml.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

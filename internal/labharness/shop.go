@@ -1,6 +1,6 @@
 // Package labharness is the whole-lab harness for tests: it runs the
-// whole shop (internal/lab) in the test's process on free ports, and a
-// real Prometheus that scrapes it. Only _test.go files import it;
+// whole shop (internal/lab) in the test's process on free ports, a real
+// Prometheus that scrapes it, and a real Alertmanager it can alert. Only _test.go files import it;
 // internal/lab's own tests cannot (an import cycle) and start their lab
 // themselves. Helpers that need no running shop are in internal/testkit.
 package labharness

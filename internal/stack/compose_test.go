@@ -29,6 +29,8 @@ var statefulVolumes = map[string]struct{ volume, target string }{
 	"alloy":      {"alloy-data", "/var/lib/alloy/data"},
 	"mailpit":    {"mailpit-data", "/data"},
 	"promtail":   {"promtail-positions", "/var/lib/promtail"},
+	// Silences and the notification log.
+	"alertmanager": {"alertmanager-data", "/alertmanager"},
 }
 
 // healthcheckExceptions lists services allowed to run without a
@@ -583,6 +585,10 @@ func TestImagesAreTheContractTags(t *testing.T) {
 		"kafka":      "apache/kafka:4.3.1",
 		"kafka-ui":   "ghcr.io/kafbat/kafka-ui:v1.5.0",
 		"mailpit":    "axllent/mailpit:v1.31.1",
+		// v0.35.0 (2026-11-09): confirmed by the Go module proxy and the
+		// prometheus-community Helm chart's release notes. pkg.go.dev lists
+		// a v0.35.1 (2026-11-24) that no second source confirmed yet.
+		"alertmanager": "prom/alertmanager:v0.35.0",
 	}
 	p := loadStack(t)
 	for name, img := range want {
@@ -598,15 +604,16 @@ func TestImagesAreTheContractTags(t *testing.T) {
 // Published ports are the contract's.
 func TestPublishedPorts(t *testing.T) {
 	want := map[string][]string{
-		"prometheus": {"9090:9090"},
-		"grafana":    {"4000:3000"},
-		"loki":       {"3100:3100"},
-		"tempo":      {"3200:3200", "4317:4317", "4318:4318"},
-		"alloy":      {"12345:12345"},
-		"promtail":   nil,
-		"kafka":      {"9092:9092"},
-		"kafka-ui":   {"8080:8080"},
-		"mailpit":    {"1025:1025", "8025:8025"},
+		"prometheus":   {"9090:9090"},
+		"grafana":      {"4000:3000"},
+		"loki":         {"3100:3100"},
+		"tempo":        {"3200:3200", "4317:4317", "4318:4318"},
+		"alloy":        {"12345:12345"},
+		"promtail":     nil,
+		"kafka":        {"9092:9092"},
+		"kafka-ui":     {"8080:8080"},
+		"mailpit":      {"1025:1025", "8025:8025"},
+		"alertmanager": {"9093:9093"},
 	}
 	p := loadStack(t)
 	for name, ports := range want {
@@ -648,6 +655,7 @@ func TestDataPathsAreOnVolumes(t *testing.T) {
 	cases := []struct{ service, what, path string }{
 		{"prometheus", "--storage.tsdb.path", flagValue("prometheus", "--storage.tsdb.path")},
 		{"alloy", "--storage.path", flagValue("alloy", "--storage.path")},
+		{"alertmanager", "--storage.path", flagValue("alertmanager", "--storage.path")},
 		{"kafka", "KAFKA_LOG_DIRS", envValue(p.Services["kafka"], "KAFKA_LOG_DIRS")},
 		{"mailpit", "MP_DATABASE", envValue(p.Services["mailpit"], "MP_DATABASE")},
 		{"promtail", "positions.filename", fmt.Sprint(positions)},

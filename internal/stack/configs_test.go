@@ -95,10 +95,11 @@ func checkPromJobs(targets map[string][]string, paths map[string]string) []strin
 		}
 	}
 	for job, target := range map[string]string{
-		"prometheus": "localhost:9090",
-		"tempo":      "tempo:3200",
-		"loki":       "loki:3100",
-		"alloy":      "alloy:12345",
+		"prometheus":   "localhost:9090",
+		"tempo":        "tempo:3200",
+		"loki":         "loki:3100",
+		"alloy":        "alloy:12345",
+		"alertmanager": "alertmanager:9093",
 	} {
 		if got := targets[job]; !slices.Equal(got, []string{target}) {
 			errs = append(errs, fmt.Sprintf("self-scrape job %s targets %v, want [%s]", job, got, target))

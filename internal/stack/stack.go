@@ -24,6 +24,9 @@ const (
 	KafkaUIURL    = "http://localhost:8080"
 	MailpitURL    = "http://localhost:8025"
 	AlloyURL      = "http://localhost:12345"
+	// AlertmanagerURL serves the alerts Prometheus fired from the SLO
+	// rules (prometheus/rules/), its API under /api/v2/.
+	AlertmanagerURL = "http://localhost:9093"
 )
 
 // Addresses the Go services on the host use to reach the stack.
@@ -69,6 +72,7 @@ func Containers() []Container {
 		{Service: "loki", Image: "grafana/loki:3.7.7", Healthcheck: true, URL: LokiURL},
 		{Service: "tempo", Image: "grafana/tempo:3.0.3", Healthcheck: true, URL: TempoURL},
 		{Service: "mailpit", Image: "axllent/mailpit:v1.31.1", Healthcheck: true, URL: MailpitURL},
+		{Service: "alertmanager", Image: "prom/alertmanager:v0.35.0", Healthcheck: true, URL: AlertmanagerURL},
 		{Service: "grafana", Image: "grafana/grafana:13.2.2", Healthcheck: true, URL: GrafanaURL},
 		{Service: "alloy", Image: "grafana/alloy:v1.19.2", Healthcheck: true, URL: AlloyURL},
 		{Service: "promtail", Image: "grafana/promtail:3.6.11", Profile: ShipperProfile, Healthcheck: true},
