@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -240,7 +243,17 @@ func TestDownVolumesAsksFirst(t *testing.T) {
 
 func TestStatusReportsContainers(t *testing.T) {
 	fakeDocker(t, "unhealthy")
-	out, _, err := run(context.Background(), localEnv(t), "status")
+	am := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v2/alerts" || r.URL.Query().Get("inhibited") != "false" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, `[{"labels":{"alertname":"CheckoutErrorBudgetBurn","severity":"page","region":"ap-south","sloth_slo":"checkout-availability"},"startsAt":"2026-12-01T10:00:00Z","status":{"state":"active"}}]`)
+	}))
+	defer am.Close()
+	env := localEnv(t)
+	env["SHOPLAB_ALERTMANAGER_URL"] = am.URL
+	out, _, err := run(context.Background(), env, "status")
 	if err == nil {
 		t.Fatal("status exited 0 with an unhealthy container and no services")
 	}
@@ -249,7 +262,7 @@ func TestStatusReportsContainers(t *testing.T) {
 	if !strings.Contains(out, "localhost:9092") {
 		t.Errorf("status does not check the compose stack's Kafka (localhost:9092):\n%s", out)
 	}
-	for _, w := range []string{"CONTAINER", "tempo", "unhealthy", "grafana"} {
+	for _, w := range []string{"CONTAINER", "tempo", "unhealthy", "grafana", "FIRING ALERT", "CheckoutErrorBudgetBurn", "ap-south"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("status output lacks %q:\n%s", w, out)
 		}

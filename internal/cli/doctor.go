@@ -168,6 +168,7 @@ func doctorConfig(app *App, f doctorFlags) (doctor.Config, error) {
 	st := s.cfg.Stack
 	cfg.PrometheusURL, cfg.LokiURL, cfg.TempoURL = st.PrometheusURL, st.LokiURL, st.TempoURL
 	cfg.GrafanaURL, cfg.MailpitURL = st.GrafanaURL, st.MailpitURL
+	cfg.AlertmanagerURL = st.AlertmanagerURL
 	for _, p := range []struct{ name, url string }{
 		{"Prometheus", cfg.PrometheusURL}, {"Loki", cfg.LokiURL}, {"Tempo", cfg.TempoURL},
 		{"Tempo's OTLP receiver", cfg.OTLPEndpoint}, {"Grafana", cfg.GrafanaURL}, {"Mailpit", cfg.MailpitURL},

@@ -83,6 +83,10 @@ func status(ctx context.Context, app *App) error {
 			}
 			fmt.Fprintf(app.Stdout, "%-13s %-11s %s\n", ct.Service, ct.Status(), ct.Name)
 		}
+		// A firing alert is news, not a component down: it does not change
+		// the exit code.
+		alerts, err := firingAlerts(ctx, client, s.cfg.Stack.AlertmanagerURL)
+		printAlerts(app.Stdout, alerts, err, time.Now())
 	}
 	if unhealthy > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("%d component(s) not healthy; start the lab with: shoplab up (or shoplab up --local without Docker)", unhealthy)}

@@ -16,16 +16,20 @@ type Stack struct {
 	// The services `shoplab doctor` checks. LokiURL is SHOPLAB_LOKI_URL,
 	// else LOKI_URL.
 	PrometheusURL, LokiURL, TempoURL, GrafanaURL, MailpitURL string
+	// AlertmanagerURL is SHOPLAB_ALERTMANAGER_URL: doctor checks it,
+	// status lists its firing alerts.
+	AlertmanagerURL string
 }
 
 func (r *reader) stack() Stack {
 	s := Stack{
-		ComposeFile:   r.str("SHOPLAB_COMPOSE_FILE"),
-		AnnotationURL: r.url("LOKI_URL"),
-		PrometheusURL: r.url("SHOPLAB_PROMETHEUS_URL"),
-		TempoURL:      r.url("SHOPLAB_TEMPO_URL"),
-		GrafanaURL:    r.url("SHOPLAB_GRAFANA_URL"),
-		MailpitURL:    r.url("SHOPLAB_MAILPIT_URL"),
+		ComposeFile:     r.str("SHOPLAB_COMPOSE_FILE"),
+		AnnotationURL:   r.url("LOKI_URL"),
+		PrometheusURL:   r.url("SHOPLAB_PROMETHEUS_URL"),
+		TempoURL:        r.url("SHOPLAB_TEMPO_URL"),
+		GrafanaURL:      r.url("SHOPLAB_GRAFANA_URL"),
+		MailpitURL:      r.url("SHOPLAB_MAILPIT_URL"),
+		AlertmanagerURL: r.url("SHOPLAB_ALERTMANAGER_URL"),
 	}
 	s.LokiURL = cmp.Or(r.url("SHOPLAB_LOKI_URL"), s.AnnotationURL)
 	return s

@@ -73,6 +73,7 @@ func Vars() []Var {
 		{Name: "SHOPLAB_TEMPO_URL", Default: "http://localhost:3200", Doc: "the Tempo `shoplab doctor` checks"},
 		{Name: "SHOPLAB_GRAFANA_URL", Default: "http://localhost:4000", Doc: "the Grafana `shoplab doctor` checks"},
 		{Name: "SHOPLAB_MAILPIT_URL", Default: "http://localhost:8025", Doc: "the Mailpit `shoplab doctor` checks"},
+		{Name: "SHOPLAB_ALERTMANAGER_URL", Default: "http://localhost:9093", Doc: "the Alertmanager `shoplab doctor` checks and `shoplab status` lists firing alerts from"},
 
 		// The desktop's own conventions, which ShopLab follows.
 		{Name: "BROWSER", Unset: "`xdg-open`, `open` (macOS) or `rundll32` (Windows)", Doc: "the program `shoplab open` and the TUI open links with"},

@@ -74,7 +74,7 @@ func TestStackDefaultsAreTheComposeStacks(t *testing.T) {
 	want := Stack{
 		ComposeFile: stack.ComposeFile, AnnotationURL: stack.LokiURL,
 		PrometheusURL: stack.PrometheusURL, LokiURL: stack.LokiURL, TempoURL: stack.TempoURL,
-		GrafanaURL: stack.GrafanaURL, MailpitURL: stack.MailpitURL,
+		GrafanaURL: stack.GrafanaURL, MailpitURL: stack.MailpitURL, AlertmanagerURL: stack.AlertmanagerURL,
 	}
 	if c.Stack != want {
 		t.Errorf("stack defaults %+v, want %+v", c.Stack, want)

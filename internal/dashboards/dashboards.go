@@ -23,6 +23,8 @@ const (
 	OverviewUID = "shoplab-overview"
 	CheckoutUID = "shoplab-checkout"
 	LogsUID     = "shoplab-logs"
+	// SLOUID is slo.DashboardUID, which the alerts link to.
+	SLOUID = "shoplab-slo"
 )
 
 // Folder is the Grafana folder the dashboards are provisioned into.
@@ -42,6 +44,7 @@ func All() []Info {
 		{UID: OverviewUID, Title: "ShopLab overview", File: "overview.json"},
 		{UID: CheckoutUID, Title: "Checkout", File: "checkout.json"},
 		{UID: LogsUID, Title: "Logs & traces", File: "logs.json"},
+		{UID: SLOUID, Title: "SLOs", File: "slo.json"},
 	}
 }
 

@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -24,7 +25,11 @@ import (
 func TestDashboardsAgainstPrometheus(t *testing.T) {
 	labharness.RequirePrometheus(t)
 	s := startShop(t)
-	p := labharness.StartPrometheus(t, s.Shop, labharness.PrometheusOptions{RepoRoot: repoRoot, ScrapeInterval: time.Second})
+	// The repository's rule files too, as prometheus.yml loads them: the
+	// SLO dashboard shows the series they record.
+	p := labharness.StartPrometheus(t, s.Shop, labharness.PrometheusOptions{
+		RepoRoot: repoRoot, ScrapeInterval: time.Second, RuleFiles: ruleFiles(t),
+	})
 
 	jobs := topology.Services()
 	p.WaitUp(t, jobs...)
@@ -52,6 +57,20 @@ func TestDashboardsAgainstPrometheus(t *testing.T) {
 	scrapedSince("two scrapes after the second traffic", time.Now().Add(1200*time.Millisecond))
 
 	queries := promQueries(t, traceTagJobs()...)
+	// Recording rules are evaluated apart from the scrapes: wait until
+	// every query of a recorded series has an evaluation after the
+	// traffic, then check them with the others.
+	recorded := recordedMetrics(t)
+	testkit.WaitFor(t, 30*time.Second, "the recording rules the dashboards use", func() error {
+		for _, q := range queries {
+			if usesRecorded(t, q, recorded) {
+				if errs := checkQuery(p, q); len(errs) > 0 {
+					return errors.New(strings.Join(errs, "; "))
+				}
+			}
+		}
+		return nil
+	})
 	t.Run("queries return data", func(t *testing.T) {
 		byGroup(t, queries, func(q promQuery) []string {
 			if q.label != "" {

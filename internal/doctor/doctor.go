@@ -55,6 +55,8 @@ type Config struct {
 
 	// Base URLs of the stack's HTTP APIs (compose mode).
 	PrometheusURL, LokiURL, TempoURL, GrafanaURL, MailpitURL string
+	// AlertmanagerURL is the Alertmanager Prometheus sends alerts to.
+	AlertmanagerURL string
 	// Ports the stack publishes on this machine (compose mode).
 	Ports []Port
 	// Containers are the compose services that must be healthy.

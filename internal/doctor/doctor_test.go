@@ -54,6 +54,7 @@ func composeChecks() []string {
 	return []string{
 		"docker", "containers", "ports", "services", "kafka",
 		"grafana-datasource-prometheus", "grafana-datasource-loki", "grafana-datasource-tempo",
+		"slo-rules", "alertmanager",
 		"probe",
 		"prometheus-targets", "prometheus-counter", "tempo-trace", "loki-logs", "exemplar-trace", "mailpit-email",
 	}

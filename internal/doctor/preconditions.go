@@ -71,6 +71,7 @@ func (d *Doctor) preconditions() []Check {
 				Run:     func(ctx context.Context, _ *Probe) Result { return d.checkDataSource(ctx, uid) },
 			})
 		}
+		cs = append(cs, d.alertingChecks()...)
 	}
 	return cs
 }

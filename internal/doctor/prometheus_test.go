@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shoplab/shoplab/internal/labharness"
+	"github.com/shoplab/shoplab/internal/slo"
 	"github.com/shoplab/shoplab/internal/topology"
 )
 
@@ -75,7 +76,16 @@ func TestDoctorWithRealPrometheus(t *testing.T) {
 // doctor relies on the jobs being named after the services it probes.
 func startPrometheus(t *testing.T, s *shop, targets map[string]string) string {
 	t.Helper()
-	p := labharness.StartPrometheus(t, s.Shop, labharness.PrometheusOptions{RepoRoot: filepath.Join("..", ".."), ScrapeInterval: time.Second, Targets: targets})
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The SLO rules too, as prometheus.yml loads them: the slo-rules check
+	// reads them from the real Prometheus.
+	p := labharness.StartPrometheus(t, s.Shop, labharness.PrometheusOptions{
+		RepoRoot: root, ScrapeInterval: time.Second, Targets: targets,
+		RuleFiles: []string{filepath.Join(root, filepath.FromSlash(slo.RulesFile))},
+	})
 	names := slices.Sorted(slices.Values(p.Jobs))
 	want := slices.Sorted(slices.Values(probeServices()))
 	if !slices.Equal(names, want) {

@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/shoplab/shoplab/internal/compose"
+	"github.com/shoplab/shoplab/internal/slo"
 	stackpkg "github.com/shoplab/shoplab/internal/stack"
 	"github.com/shoplab/shoplab/internal/topology"
 )
@@ -72,6 +73,7 @@ func (g *gate) open() bool { return g.calls.Add(1) > g.n }
 
 type standIns struct {
 	prom, tempo, loki, mailpit, grafana *httptest.Server
+	alertmanager                        *httptest.Server
 	gates                               map[string]*gate
 	f                                   faults
 	shop                                *shop
@@ -93,6 +95,13 @@ func startStandIns(t *testing.T, s *shop, f faults) *standIns {
 	st.loki = start(st.lokiAPI())
 	st.mailpit = start(st.mailpitAPI())
 	st.grafana = start(st.grafanaAPI())
+	st.alertmanager = start(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/-/ready" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintln(w, "OK")
+	}))
 	return st
 }
 
@@ -105,16 +114,17 @@ func (st *standIns) config() Config {
 		containers = append(containers, c.Service)
 	}
 	cfg := Config{
-		Mode:          ModeCompose,
-		Services:      s.Lab.Endpoints(),
-		Brokers:       s.Lab.Brokers(),
-		LogDir:        s.Config.LogDir,
-		OTLPEndpoint:  s.spans.Endpoint(),
-		PrometheusURL: st.prom.URL,
-		LokiURL:       st.loki.URL,
-		TempoURL:      st.tempo.URL,
-		GrafanaURL:    st.grafana.URL,
-		MailpitURL:    st.mailpit.URL,
+		Mode:            ModeCompose,
+		Services:        s.Lab.Endpoints(),
+		Brokers:         s.Lab.Brokers(),
+		LogDir:          s.Config.LogDir,
+		OTLPEndpoint:    s.spans.Endpoint(),
+		PrometheusURL:   st.prom.URL,
+		LokiURL:         st.loki.URL,
+		TempoURL:        st.tempo.URL,
+		GrafanaURL:      st.grafana.URL,
+		MailpitURL:      st.mailpit.URL,
+		AlertmanagerURL: st.alertmanager.URL,
 		Ports: []Port{
 			{"Prometheus", addr(st.prom)}, {"Loki", addr(st.loki)}, {"Tempo", addr(st.tempo)},
 			{"Tempo's OTLP receiver", s.spans.Addr}, {"Grafana", addr(st.grafana)}, {"Mailpit", addr(st.mailpit)},
@@ -175,6 +185,19 @@ func (st *standIns) prometheusAPI() http.Handler {
 	bad := func(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"status": "error", "errorType": "bad_data", "error": err.Error()})
 	}
+	// The SLO rules as the compose stack's Prometheus loads them: one
+	// alerting group per SLO from the mounted rule file.
+	mux.HandleFunc("GET /api/v1/rules", func(w http.ResponseWriter, r *http.Request) {
+		groups := []map[string]any{}
+		for _, s := range slo.All() {
+			groups = append(groups, map[string]any{
+				"name":  "sloth-slo-alerts-shoplab-" + s.Name,
+				"file":  "/etc/prometheus/" + slo.RulesFile,
+				"rules": []map[string]any{{"name": s.Alert, "type": "alerting", "state": "inactive"}},
+			})
+		}
+		ok(w, map[string]any{"groups": groups})
+	})
 	mux.HandleFunc("GET /api/v1/targets", func(w http.ResponseWriter, r *http.Request) {
 		open := g.open()
 		active := []map[string]any{}

@@ -33,6 +33,7 @@ func builders() map[string]func(dashboards.Info) *dashboard.DashboardBuilder {
 		dashboards.OverviewUID: Overview,
 		dashboards.CheckoutUID: Checkout,
 		dashboards.LogsUID:     LogsAndTraces,
+		dashboards.SLOUID:      SLOs,
 	}
 }
 
