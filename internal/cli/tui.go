@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -94,6 +95,7 @@ func tuiDeps(app *App) (tui.Deps, error) {
 	d.RecentTraces = func(ctx context.Context, n int) ([]traceview.Summary, error) {
 		return traceview.RecentOf(ctx, n, local, tempo)
 	}
+	d.Alerts = tuiAlerts(s.cfg.Stack.AlertmanagerURL)
 	if exe, err := app.Executable(); err == nil {
 		d.Lab = tui.ExecRunner{Path: exe}
 	}
@@ -108,6 +110,25 @@ func tuiDeps(app *App) (tui.Deps, error) {
 	}
 	d.Lessons = lessons
 	return d, nil
+}
+
+// tuiAlerts asks Alertmanager at base for the alerts `shoplab status`
+// lists, in the TUI's terms.
+func tuiAlerts(base string) func(context.Context) ([]tui.Alert, error) {
+	client := &http.Client{Timeout: 2 * time.Second}
+	return func(ctx context.Context) ([]tui.Alert, error) {
+		firing, err := firingAlerts(ctx, client, base)
+		if err != nil {
+			return nil, err
+		}
+		alerts := make([]tui.Alert, 0, len(firing))
+		for _, a := range firing {
+			alerts = append(alerts, tui.Alert{
+				Name: a.Labels["alertname"], Severity: a.Labels["severity"], Region: a.Labels["region"], Since: a.StartsAt,
+			})
+		}
+		return alerts, nil
+	}
 }
 
 // composeLister lists the containers of the stack file defines. The

@@ -56,6 +56,9 @@ type Deps struct {
 	// RecentTraces lists the newest requests' traces, newest first, at
 	// most n, for the Stack screen; nil lists none.
 	RecentTraces func(ctx context.Context, n int) ([]traceview.Summary, error)
+	// Alerts lists Alertmanager's firing alerts, for the Stack screen
+	// while the compose stack runs; nil shows none.
+	Alerts func(ctx context.Context) ([]Alert, error)
 	// Lessons runs the guided lessons; nil leaves the Lessons screen
 	// empty.
 	Lessons LessonEngine

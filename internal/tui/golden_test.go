@@ -70,6 +70,10 @@ func goldenStates(t *testing.T) map[string]Model {
 	}
 	states["stack-docker-starting"] = starting
 
+	withAlerts := d
+	withAlerts.Alerts = func(context.Context) ([]Alert, error) { return fixtureAlerts().list, nil }
+	states["stack-alerts"], _ = apply(New(context.Background(), withAlerts), composeHealthy(d), fixtureAlerts())
+
 	idle, _ := apply(local, fixtureScenarios(t), press("2"))
 	states["load-idle"] = idle
 	outage, _ := apply(idle, press("right"))

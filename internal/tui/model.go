@@ -198,6 +198,7 @@ type Model struct {
 	stackCursor  int
 	op           labOp
 	opSeq        int
+	alerts       firingAlerts
 
 	// Load.
 	scenariosLoaded bool

@@ -71,7 +71,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.gen != m.pollGen {
 			return m, nil
 		}
-		return m, tea.Batch(pollAfter(every, m.pollGen), m.listRecent())
+		return m, tea.Batch(pollAfter(every, m.pollGen), m.listRecent(), m.listAlerts())
+	case alertsMsg:
+		m.alertsListed(msg)
+		return m, nil
 	case recentMsg:
 		m.recentListed(msg)
 		return m, nil
@@ -327,6 +330,10 @@ func (m *Model) applyHealth(msg healthMsg) {
 	m.services, m.brokers = msg.services, msg.brokers
 	if msg.askedDocker {
 		m.docker, m.dockerDetail, m.containers = msg.docker, msg.dockerDetail, msg.containers
+	}
+	if !m.showsAlerts() {
+		// Without the stack an old answer is stale: ask afresh once it is back.
+		m.alerts = firingAlerts{busy: m.alerts.busy}
 	}
 	if n := m.stackItems(); m.stackCursor >= n {
 		m.stackCursor = max(n-1, 0)

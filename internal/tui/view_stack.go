@@ -58,6 +58,8 @@ func role(name string) string {
 		return "logs"
 	case "tempo":
 		return "traces"
+	case "alertmanager":
+		return "routes firing alerts (pages, tickets)"
 	case "grafana":
 		return "dashboards over metrics, logs and traces"
 	case "alloy", "promtail":
@@ -153,6 +155,12 @@ func (m Model) viewStack(w, h int) []string {
 		}
 	}
 	out = append(out, "")
+	if m.showsAlerts() && !m.showsLabOp() {
+		// Before what to do next: on a small terminal the alerts matter
+		// more than the tip.
+		out = append(out, m.viewAlerts(w, h-len(out))...)
+		out = append(out, "")
+	}
 	out = append(out, m.viewLabActivity(w, h-len(out))...)
 	if m.deps.RecentTraces == nil || m.showsLabOp() {
 		return out
