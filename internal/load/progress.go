@@ -97,19 +97,16 @@ func (e *Engine) reportProgress(ctx context.Context) (stop func()) {
 			}
 			st := e.stats
 			now := time.Since(e.start)
-			started, requests := st.started.Load(), st.requests.Load()
+			started := st.started.Load()
 			span := (now - last).Seconds()
 			p := Progress{
 				Elapsed:     now,
 				TargetRate:  e.pacer.Rate(now),
 				JourneyRate: float64(started-lastStarted) / span,
-				RequestRate: float64(requests-lastRequests) / span,
 				Scheduled:   st.scheduled.Load(),
 				Dropped:     st.dropped.Load(),
 				Late:        st.late.Load(),
 				InFlight:    st.inFlight.Load(),
-				Requests:    requests,
-				Errors:      st.errors.Load(),
 				Draining:    now >= e.pacer.Duration(),
 				Generator:   e.generator(),
 			}
@@ -117,6 +114,16 @@ func (e *Engine) reportProgress(ctx context.Context) (stop func()) {
 				p.TargetRate = 0
 			}
 			e.breakdown(&p, ps, span)
+			// The totals are the sum of the cells breakdown read, not the
+			// global counters: workers keep recording while the cells are
+			// read one by one, and a snapshot whose parts do not add up to
+			// its whole would be wrong on screen.
+			for _, r := range p.Regions {
+				p.Requests += r.Requests
+				p.Errors += r.Errors
+			}
+			requests := p.Requests
+			p.RequestRate = float64(requests-lastRequests) / span
 			p.P99 = time.Duration(ps.merged.ValueAtQuantile(99)) * time.Microsecond
 			lastStarted, lastRequests, last = started, requests, now
 			e.o.Progress(p)
