@@ -2,6 +2,9 @@
 # The load-generator benchmark (bench/README.md): shoplab load against
 # vegeta on one trivial local endpoint. `make bench` runs it; it takes
 # about 8 minutes on a quiet machine (longer when other work shares it).
+# BENCH_ONLY=cpu runs only the CPU-per-request comparison at 5,000/s
+# (a few minutes) and prints the headline line
+# generator_cpu_per_request_ratio_vs_vegeta: X.XX.
 # Extra arguments go to bench/driver (e.g. -step 10s).
 #
 # vegeta is installed for the benchmark only, into a temporary GOBIN: it is
@@ -13,6 +16,16 @@ ADDR=${BENCH_ADDR:-127.0.0.1:8199}
 TARGET_PROCS=${BENCH_TARGET_PROCS:-1}
 OUT=${BENCH_OUT:-bench/out}
 GO=${GO:-go}
+ONLY=${BENCH_ONLY:-}
+only_args=()
+case "$ONLY" in
+"") ;;
+cpu) only_args=(-only cpu -reps "${BENCH_REPS:-5}" -quiet-wait "${BENCH_QUIET_WAIT:-10s}" -attempts "${BENCH_ATTEMPTS:-2}") ;;
+*)
+	echo "bench: BENCH_ONLY=$ONLY: want cpu (or unset for the whole benchmark)" >&2
+	exit 1
+	;;
+esac
 
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -27,7 +40,13 @@ fi
 # so that the numbers belong to a named version of internal/load.
 # BENCH_SHOPLAB_REF=worktree builds the work tree as it is.
 ref=${BENCH_SHOPLAB_REF:-HEAD}
-if [ "$ref" = worktree ]; then
+if [ -n "${BENCH_SHOPLAB_BIN:-}" ]; then
+	# A binary built elsewhere (e.g. from a copy of the tree in which other
+	# packages are mid-edit); the report names it as BENCH_SHOPLAB_VERSION says.
+	echo "bench: using the shoplab binary $BENCH_SHOPLAB_BIN" >&2
+	cp "$BENCH_SHOPLAB_BIN" "$work/shoplab"
+	shoplab_version=${BENCH_SHOPLAB_VERSION:-"prebuilt binary $BENCH_SHOPLAB_BIN"}
+elif [ "$ref" = worktree ]; then
 	echo "bench: building shoplab from the work tree into $work" >&2
 	$GO build -o "$work/shoplab" ./cmd/shoplab
 	shoplab_version="work tree at $(git rev-parse --short=12 HEAD)"
@@ -55,7 +74,7 @@ echo "bench: installing vegeta $VEGETA_VERSION into a temporary GOBIN" >&2
 	-shoplab-version "$shoplab_version" \
 	-target "$work/target" -target-procs "$TARGET_PROCS" \
 	-scenario bench/scenarios/trivial.yaml \
-	-addr "$ADDR" -out "$OUT" "$@"
+	-addr "$ADDR" -out "$OUT" "${only_args[@]}" "$@"
 
 if grep -q 'tsenart/vegeta' go.mod go.sum; then
 	echo "bench: vegeta appears in go.mod or go.sum: it must not become a dependency" >&2

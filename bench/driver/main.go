@@ -125,6 +125,8 @@ type driver struct {
 	shoplab, vegeta, scenario, addr string
 	tmp                             string
 	targetPID                       int
+	quietMax                        time.Duration
+	attempts                        int
 	raw                             *os.File
 	runs                            []*run
 }
@@ -136,6 +138,9 @@ func main() {
 		targetProcs, reps                                                                int
 		step, fixed, stallRun                                                            time.Duration
 		fixedRate, stallRate                                                             float64
+		only                                                                             string
+		quietMax                                                                         time.Duration
+		attempts                                                                         int
 	)
 	flag.StringVar(&d.shoplab, "shoplab", "", "shoplab binary")
 	flag.StringVar(&d.vegeta, "vegeta", "", "vegeta binary")
@@ -155,7 +160,14 @@ func main() {
 	flag.IntVar(&reps, "reps", 3, "repetitions of each fixed-rate run")
 	flag.DurationVar(&stallRun, "stall-run", 10*time.Second, "length of the stall run")
 	flag.Float64Var(&stallRate, "stall-rate", 1000, "rate of the stall run")
+	flag.StringVar(&only, "only", "", `"cpu": only the fixed-rate runs of both tools' defaults (CPU per request, the headline), skipping the sweep and the stall`)
+	flag.DurationVar(&quietMax, "quiet-wait", 30*time.Second, "how long to wait before a run for a quiet second")
+	flag.IntVar(&attempts, "attempts", 3, "runs of a measurement while other processes disturb it (the last is kept)")
 	flag.Parse()
+	if only != "" && only != "cpu" {
+		log.Fatalf("-only %q: want cpu or nothing", only)
+	}
+	d.quietMax, d.attempts = quietMax, max(attempts, 1)
 	if d.shoplab == "" || d.vegeta == "" || targetBin == "" {
 		log.Fatal("-shoplab, -vegeta and -target are required")
 	}
@@ -183,6 +195,12 @@ func main() {
 
 	began := time.Now()
 	rep := &report{machine: machine(shoplabVersion, vegetaVersion, targetProcs), began: began}
+
+	if only == "cpu" {
+		d.fixed(rep, []config{{Tool: "shoplab"}, {Tool: "vegeta"}}, fixedRate, fixed, reps)
+		d.finish(rep, outDir, began)
+		return
+	}
 
 	// 1. The highest sustained rate of each configuration.
 	var rateList []float64
@@ -212,13 +230,7 @@ func main() {
 			fixedConfigs = append(fixedConfigs, b.config)
 		}
 	}
-	for i := 0; i < reps; i++ { // interleaved, so that drift hits every tool alike
-		for _, c := range fixedConfigs {
-			r := d.run("fixed", c, fixedRate, fixed, nil)
-			rep.fixed = append(rep.fixed, r)
-		}
-	}
-	rep.fixedRate, rep.fixedDur, rep.reps = fixedRate, fixed, reps
+	d.fixed(rep, fixedConfigs, fixedRate, fixed, reps)
 
 	// 3. A 1-second stall of the target.
 	rep.stall = stallSetup{rate: stallRate, dur: stallRun, after: 2 * time.Second, length: time.Second}
@@ -236,12 +248,35 @@ func main() {
 		rep.stall.runs = append(rep.stall.runs, r)
 	}
 
+	d.finish(rep, outDir, began)
+}
+
+// fixed runs each of configs reps times at rate for dur, interleaved, so
+// that drift of the machine hits every tool alike.
+func (d *driver) fixed(rep *report, configs []config, rate float64, dur time.Duration, reps int) {
+	for i := 0; i < reps; i++ {
+		for _, c := range configs {
+			rep.fixed = append(rep.fixed, d.run("fixed", c, rate, dur, nil))
+		}
+	}
+	rep.fixedRate, rep.fixedDur, rep.reps = rate, dur, reps
+}
+
+// finish writes the report, and prints it with the headline last, where
+// a script (or a person) finds it.
+func (d *driver) finish(rep *report, outDir string, began time.Time) {
 	rep.took = time.Since(began)
 	md := rep.markdown()
 	if err := os.WriteFile(filepath.Join(outDir, "report.md"), []byte(md), 0o644); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Print(md)
+	if h, ok := rep.headline(); ok {
+		if err := os.WriteFile(filepath.Join(outDir, "headline.txt"), []byte(h+"\n"), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("\n%s\n", h)
+	}
 	fmt.Fprintf(os.Stderr, "\nwrote %s and %s\n", filepath.Join(outDir, "report.md"), filepath.Join(outDir, "runs.jsonl"))
 }
 
@@ -407,8 +442,8 @@ const maxForeign = 0.25
 // to twice; the last attempt is kept and marked.
 func (d *driver) run(phase string, c config, rate float64, dur time.Duration, stall *stallSetup) *run {
 	var r *run
-	for attempt := 1; attempt <= 3; attempt++ {
-		waited := waitQuiet(30 * time.Second)
+	for attempt := 1; attempt <= d.attempts; attempt++ {
+		waited := waitQuiet(d.quietMax)
 		r = d.runOnce(phase, c, rate, dur, stall)
 		r.QuietWaitS = waited.Seconds()
 		r.Attempt = attempt

@@ -92,73 +92,80 @@ func (rep *report) markdown() string {
 		p("| %s | %s |\n", kv[0], kv[1])
 	}
 
+	if h, ok := rep.headline(); ok {
+		p("\n## Headline\n\n%s\n\n", h)
+		p("shoplab's CPU seconds (user+system) per request divided by vegeta's (`vegeta attack` alone), both with their defaults, at %s, median of %d runs each, interleaved in this run. Lower is better.\n", rate(rep.fixedRate), rep.reps)
+	}
+
 	p("\n## Latency from the schedule\n\n")
 	p("shoplab reports latency from each request's slot in the schedule. vegeta reports it from the moment it sent the request. ")
 	p("So that both are judged alike, the driver also computes vegeta's latency from the schedule out of vegeta's own results file (`vegeta encode -to csv`): ")
 	p("request number seq is due at first send + seq/rate; its send lag is its send time minus that, and its latency from the schedule is the lag plus the latency vegeta measured. ")
 	p("Tables show both: \"p99 (tool)\" as the tool reports it, \"p99 (schedule)\" from the schedule (for shoplab the same number).\n")
 
-	// 1. Sweep.
-	p("\n## 1. Highest sustained rate (%s a step)\n\n", rep.sweepStep)
-	p("A step passes when: the rate the target saw, (requests−1)/(last arrival − first arrival), is within %.0f%% of the requested one; at least %.0f%% of rate×duration were answered 2xx, and ≥ %.1f%% of the answers were 2xx; ",
-		100*rateTolerance, 100*(1-countTolerance), 100*minSuccess)
-	p("no full second at the target is off the rate by more than %.0f%%; the p99 from the schedule is under %s; and, for shoplab, the run is not saturated (no dropped arrival, ≤ 1%% late ones). ",
-		100*secondTolerance, maxP99)
-	p("\"common\" is the same verdict without shoplab's saturation check, which has no vegeta counterpart (vegeta delays a send where shoplab drops an arrival).\n\n")
-	p("Each configuration steps up through the rates; a step that fails is run once more, and the sweep ends at the first rate that fails twice. ")
-	p("The best configuration of each tool is then run up to three more times at its best rate, and the rate is confirmed when two of them pass (else the next lower rate is tried the same way, and so on). ")
-	p("Before each run the driver waits (at most 30 s) for a second in which other processes use less than %.2f cores; a run during which they used more is repeated (at most twice), and the last attempt is kept.\n\n", maxForeign)
-	p("| tool | configuration | highest step passed | the rate that failed twice |\n|---|---|---|---|\n")
-	for _, s := range rep.sweeps {
-		fail := "none (the list of rates ended)"
-		for _, st := range s.steps {
-			if !st.Pass && st.Rate > s.best {
-				fail = fmt.Sprintf("%s: %s", rate(st.Rate), st.FailReason)
+	if len(rep.sweeps) > 0 {
+		// 1. Sweep.
+		p("\n## 1. Highest sustained rate (%s a step)\n\n", rep.sweepStep)
+		p("A step passes when: the rate the target saw, (requests−1)/(last arrival − first arrival), is within %.0f%% of the requested one; at least %.0f%% of rate×duration were answered 2xx, and ≥ %.1f%% of the answers were 2xx; ",
+			100*rateTolerance, 100*(1-countTolerance), 100*minSuccess)
+		p("no full second at the target is off the rate by more than %.0f%%; the p99 from the schedule is under %s; and, for shoplab, the run is not saturated (no dropped arrival, ≤ 1%% late ones). ",
+			100*secondTolerance, maxP99)
+		p("\"common\" is the same verdict without shoplab's saturation check, which has no vegeta counterpart (vegeta delays a send where shoplab drops an arrival).\n\n")
+		p("Each configuration steps up through the rates; a step that fails is run once more, and the sweep ends at the first rate that fails twice. ")
+		p("The best configuration of each tool is then run up to three more times at its best rate, and the rate is confirmed when two of them pass (else the next lower rate is tried the same way, and so on). ")
+		p("Before each run the driver waits (at most 30 s) for a second in which other processes use less than %.2f cores; a run during which they used more is repeated (at most twice), and the last attempt is kept.\n\n", maxForeign)
+		p("| tool | configuration | highest step passed | the rate that failed twice |\n|---|---|---|---|\n")
+		for _, s := range rep.sweeps {
+			fail := "none (the list of rates ended)"
+			for _, st := range s.steps {
+				if !st.Pass && st.Rate > s.best {
+					fail = fmt.Sprintf("%s: %s", rate(st.Rate), st.FailReason)
+				}
+			}
+			p("| %s | `%s` | %s | %s |\n", s.config.Tool, orDefaults(s.config.Name), rateOrNone(s.best), fail)
+		}
+		p("\n| tool | best configuration | sweep | confirmation runs | sustained (confirmed) |\n|---|---|---|---|---|\n")
+		var sl, vg float64
+		for _, bst := range rep.best {
+			var conf []string
+			for _, c := range bst.confirm {
+				conf = append(conf, fmt.Sprintf("%s %s", rate(c.Rate), verdict(c)))
+			}
+			p("| %s | `%s` | %s | %s | **%s** |\n", bst.config.Tool, orDefaults(bst.config.Name), rateOrNone(bst.swept), strings.Join(conf, "; "), rateOrNone(bst.rate))
+			switch bst.config.Tool {
+			case "shoplab":
+				sl = bst.rate
+			case "vegeta":
+				vg = bst.rate
 			}
 		}
-		p("| %s | `%s` | %s | %s |\n", s.config.Tool, orDefaults(s.config.Name), rateOrNone(s.best), fail)
-	}
-	p("\n| tool | best configuration | sweep | confirmation runs | sustained (confirmed) |\n|---|---|---|---|---|\n")
-	var sl, vg float64
-	for _, bst := range rep.best {
-		var conf []string
-		for _, c := range bst.confirm {
-			conf = append(conf, fmt.Sprintf("%s %s", rate(c.Rate), verdict(c)))
+		if vg > 0 {
+			v := "NOT met"
+			if sl >= 1.2*vg {
+				v = "met"
+			}
+			p("\nshoplab / vegeta = %.2f× (goal ≥ 1.2×: %s)\n", sl/vg, v)
 		}
-		p("| %s | `%s` | %s | %s | **%s** |\n", bst.config.Tool, orDefaults(bst.config.Name), rateOrNone(bst.swept), strings.Join(conf, "; "), rateOrNone(bst.rate))
-		switch bst.config.Tool {
-		case "shoplab":
-			sl = bst.rate
-		case "vegeta":
-			vg = bst.rate
-		}
-	}
-	if vg > 0 {
-		v := "NOT met"
-		if sl >= 1.2*vg {
-			v = "met"
-		}
-		p("\nshoplab / vegeta = %.2f× (goal ≥ 1.2×: %s)\n", sl/vg, v)
-	}
 
-	p("\n<details><summary>Every step</summary>\n\n")
-	p("| phase | configuration | rate | target saw | 2xx | worst second | p99 (tool) | p99 (schedule) | max lag | gen. CPU s | others (cores) | common | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	all := []*run{}
-	for _, s := range rep.sweeps {
-		all = append(all, s.steps...)
-	}
-	for _, bst := range rep.best {
-		all = append(all, bst.confirm...)
-	}
-	for _, r := range all {
-		common := "fail"
-		if r.PassCommon {
-			common = "pass"
+		p("\n<details><summary>Every step</summary>\n\n")
+		p("| phase | configuration | rate | target saw | 2xx | worst second | p99 (tool) | p99 (schedule) | max lag | gen. CPU s | others (cores) | common | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+		all := []*run{}
+		for _, s := range rep.sweeps {
+			all = append(all, s.steps...)
 		}
-		p("| %s | %s | %s | %.0f (%s) | %d | %.1f%% | %.2f ms | %.2f ms | %.1f ms | %.2f | %.2f | %s | %s |\n", r.Phase, r.Config, rate(r.Rate), r.Target.Rate,
-			pct((r.Target.Rate-r.Rate)/r.Rate), r.OK, 100*r.worstSecond(), r.P99MS, r.SchedP99MS, r.MaxLagMS, r.cpu(), r.ForeignCores, common, verdict(r))
+		for _, bst := range rep.best {
+			all = append(all, bst.confirm...)
+		}
+		for _, r := range all {
+			common := "fail"
+			if r.PassCommon {
+				common = "pass"
+			}
+			p("| %s | %s | %s | %.0f (%s) | %d | %.1f%% | %.2f ms | %.2f ms | %.1f ms | %.2f | %.2f | %s | %s |\n", r.Phase, r.Config, rate(r.Rate), r.Target.Rate,
+				pct((r.Target.Rate-r.Rate)/r.Rate), r.OK, 100*r.worstSecond(), r.P99MS, r.SchedP99MS, r.MaxLagMS, r.cpu(), r.ForeignCores, common, verdict(r))
+		}
+		p("\n</details>\n")
 	}
-	p("\n</details>\n")
 
 	// 2. Fixed rate.
 	p("\n## 2. Fixed %s for %s (%d runs each, interleaved; median [min–max])\n\n", rate(rep.fixedRate), rep.fixedDur, rep.reps)
@@ -209,22 +216,24 @@ func (rep *report) markdown() string {
 	}
 	p("\n</details>\n")
 
-	// 3. Stall.
-	st := rep.stall
-	exp := float64(expectedStallP99(st.rate, st.dur, st.after, st.length).Microseconds()) / 1000
-	p("\n## 3. A %s stall at %s for %s\n\n", st.length, rate(st.rate), st.dur)
-	p("The target holds every request that arrives between %s and %s after the first one until %s. ", st.after, st.after+st.length, st.after+st.length)
-	p("From the schedule alone (n = %.0f requests due at i/rate; those due in the stall wait until it ends, the others take no time), the p99 is **%.1f ms**: ",
-		st.rate*st.dur.Seconds(), exp)
-	p("p99 = S − 0.01·D = %s − 0.01·%s for a stall of S in a run of D (while S > 0.01·D), plus the target's sub-millisecond answer time.\n\n", st.length, st.dur)
-	p("| configuration | p99 reported | vs expected %.1f ms | within ±5%% | p99 (schedule) | vs expected | p50 (tool) | max (tool) | held by the stall | 2xx | others (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|\n", exp)
-	for _, r := range st.runs {
-		dev := (r.P99MS - exp) / exp
-		ok := "no"
-		if math.Abs(dev) <= 0.05 {
-			ok = "yes"
+	if len(rep.stall.runs) > 0 {
+		// 3. Stall.
+		st := rep.stall
+		exp := float64(expectedStallP99(st.rate, st.dur, st.after, st.length).Microseconds()) / 1000
+		p("\n## 3. A %s stall at %s for %s\n\n", st.length, rate(st.rate), st.dur)
+		p("The target holds every request that arrives between %s and %s after the first one until %s. ", st.after, st.after+st.length, st.after+st.length)
+		p("From the schedule alone (n = %.0f requests due at i/rate; those due in the stall wait until it ends, the others take no time), the p99 is **%.1f ms**: ",
+			st.rate*st.dur.Seconds(), exp)
+		p("p99 = S − 0.01·D = %s − 0.01·%s for a stall of S in a run of D (while S > 0.01·D), plus the target's sub-millisecond answer time.\n\n", st.length, st.dur)
+		p("| configuration | p99 reported | vs expected %.1f ms | within ±5%% | p99 (schedule) | vs expected | p50 (tool) | max (tool) | held by the stall | 2xx | others (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|\n", exp)
+		for _, r := range st.runs {
+			dev := (r.P99MS - exp) / exp
+			ok := "no"
+			if math.Abs(dev) <= 0.05 {
+				ok = "yes"
+			}
+			p("| %s | %.1f ms | %s | %s | %.1f ms | %s | %.2f ms | %.1f ms | %d | %d | %.2f |\n", r.Config, r.P99MS, pct(dev), ok, r.SchedP99MS, pct((r.SchedP99MS-exp)/exp), r.P50MS, r.MaxMS, r.Target.Held, r.OK, r.ForeignCores)
 		}
-		p("| %s | %.1f ms | %s | %s | %.1f ms | %s | %.2f ms | %.1f ms | %d | %d | %.2f |\n", r.Config, r.P99MS, pct(dev), ok, r.SchedP99MS, pct((r.SchedP99MS-exp)/exp), r.P50MS, r.MaxMS, r.Target.Held, r.OK, r.ForeignCores)
 	}
 	return b.String()
 }
@@ -241,4 +250,32 @@ func rateOrNone(r float64) string {
 		return "none"
 	}
 	return rate(r)
+}
+
+// headlineKey is the line a script reads from the report and from
+// bench/RESULTS.md.
+const headlineKey = "generator_cpu_per_request_ratio_vs_vegeta"
+
+// headline is "generator_cpu_per_request_ratio_vs_vegeta: X.XX": the
+// median CPU per request of shoplab's fixed-rate runs with its defaults
+// over that of vegeta's (the attack alone; shoplab reports in-process).
+func (rep *report) headline() (string, bool) {
+	perReq := func(name string) (float64, bool) {
+		var xs []float64
+		for _, r := range rep.fixed {
+			if r.Config.String() == name && r.Requests > 0 {
+				xs = append(xs, r.cpu()/float64(r.Requests))
+			}
+		}
+		if len(xs) == 0 {
+			return 0, false
+		}
+		return median(xs), true
+	}
+	sl, ok1 := perReq(config{Tool: "shoplab"}.String())
+	vg, ok2 := perReq(config{Tool: "vegeta"}.String())
+	if !ok1 || !ok2 || vg == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("%s: %.2f", headlineKey, sl/vg), true
 }

@@ -75,7 +75,8 @@ Exit codes:
 	fl.DurationVar(&f.duration, "duration", 0, "how long arrivals go on, overriding the scenario's (a ramp's stages are scaled)")
 	fl.StringSliceVar(&f.regions, "region", nil, "send only from these regions (repeatable): "+strings.Join(region.All(), ", "))
 	fl.StringArrayVar(&f.thresholds, "threshold", nil, "pass/fail condition, e.g. 'p99<300ms', 'p90<=1s', 'errors<1%', 'rate>=100' (repeatable)")
-	fl.IntVar(&f.maxInFlight, "max-in-flight", 0, "journeys running at once before arrivals are dropped (default: the scenario's, else 1000)")
+	fl.IntVar(&f.maxInFlight, "max-in-flight", 0, fmt.Sprintf("journeys open at once before arrivals are dropped (default: the scenario's max_in_flight, else sized by Little's law: peak rate × (mean think time + %s a step) × %g, at least %d, at most %d)",
+		load.StepAllowance, load.SlotHeadroom, load.MinMaxInFlight, load.MaxMaxInFlight))
 	fl.IntVar(&f.maxConns, "max-conns", 0, fmt.Sprintf("connections to the target (default %d); requests wait for one, and the wait counts in their latency", load.DefaultMaxConns))
 	fl.BoolVar(&f.noThink, "no-think", false, "skip the scenario's think times (a quick smoke run)")
 	return cmd
@@ -132,8 +133,8 @@ func runLoad(ctx context.Context, app *App, f loadFlags) error {
 		return fmt.Errorf("target %s is not reachable (%w); is the shop running? Start it with: shoplab up --local", target, err)
 	}
 
-	fmt.Fprintf(progressOut, "Running %s against %s: %s at up to %g journeys/s from %s (Ctrl-C stops early)\n",
-		sc.Name, target, e.Duration(), e.PeakRate(), strings.Join(e.Regions(), ", "))
+	fmt.Fprintf(progressOut, "Running %s against %s: %s at up to %g journeys/s from %s, at most %d journeys open (Ctrl-C stops early)\n",
+		sc.Name, target, e.Duration(), e.PeakRate(), strings.Join(e.Regions(), ", "), e.MaxInFlight())
 
 	res, err := runAnnotated(ctx, s.cfg.Stack.AnnotationURL, s.cfg.DataDir, e, target, func(err error) { fmt.Fprintf(app.Stderr, "(%v)\n", err) })
 	if live {

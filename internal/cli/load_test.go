@@ -259,3 +259,32 @@ func TestLoadJSONSchema(t *testing.T) {
 		t.Errorf("Loki pushes: %q", pushes)
 	}
 }
+
+// TestLoadSaturationReason: a run that drops arrivals says whether the
+// scenario's think time needs more journey slots than --max-in-flight
+// allows, or the target is too slow.
+func TestLoadSaturationReason(t *testing.T) {
+	fast, slow := fakeGateway(t, 0), fakeGateway(t, 300*time.Millisecond)
+	tests := []struct {
+		name   string
+		target string
+		args   []string
+		want   string
+	}{
+		// browse thinks 0.45 s a journey on average: ~45 slots at 100/s.
+		{"think time needs the slots", fast.URL, []string{"--rate", "100", "--max-in-flight", "5"}, "the scenario needs about"},
+		{"the target is slow", slow.URL, []string{"--rate", "100", "--max-in-flight", "2", "--no-think"}, "the target cannot keep up"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--scenarios-dir", scenariosDir, "--scenario", "browse", "--target", tt.target, "--duration", "1s"}, tt.args...)
+			out, _, err := runLoadCmd(t, noStack(), args...)
+			if code := ExitCode(err); code != exitSaturated {
+				t.Fatalf("exit code %d (%v), want %d\n%s", code, err, exitSaturated, out)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(out, tt.want) {
+				t.Errorf("error %q or output lacks %q:\n%s", err, tt.want, out)
+			}
+		})
+	}
+}

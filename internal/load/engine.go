@@ -33,8 +33,10 @@ type Options struct {
 	// Regions restricts the run to these regions, keeping their weights.
 	Regions []string
 	// MaxInFlight bounds the journeys running at once (default: the
-	// scenario's max_in_flight, else 1000). An arrival that finds every
-	// slot busy is dropped and counted, never delayed.
+	// scenario's max_in_flight, else sized from the scenario: peak rate ×
+	// (mean think time + StepAllowance a step) × SlotHeadroom, within
+	// [MinMaxInFlight, MaxMaxInFlight]). An arrival that finds every slot
+	// busy is dropped and counted, never delayed.
 	MaxInFlight int
 	// MaxConns bounds the connections to the target (default
 	// DefaultMaxConns). Requests wait for a connection; that wait is part
@@ -138,7 +140,7 @@ func New(sc *Scenario, o Options) (*Engine, error) {
 		o.ProgressEvery = time.Second
 	}
 	e := &Engine{sc: sc, o: o, base: base, pacer: sc.Pacer(o.Rate, o.Duration), work: make(chan arrival)}
-	e.maxInFlight = cmpOr(o.MaxInFlight, sc.MaxInFlight, 1000)
+	e.maxInFlight = cmpOr(o.MaxInFlight, sc.MaxInFlight, defaultMaxInFlight(sc, e.PeakRate(), o.NoThink))
 	if err := e.chooseRegions(o.Regions); err != nil {
 		return nil, err
 	}
@@ -160,8 +162,13 @@ func New(sc *Scenario, o Options) (*Engine, error) {
 		if maxConns == 0 {
 			maxConns = DefaultMaxConns
 		}
-		tr := newTransport(e.maxInFlight, maxConns, o.RequestTimeout)
-		e.rt, e.closeIdle = tr, tr.CloseIdleConnections
+		if base.Scheme == "http" {
+			tr := newConnTransport(hostPort(base), maxConns, o.RequestTimeout, idleConnTimeout)
+			e.rt, e.closeIdle = tr, tr.CloseIdleConnections
+		} else {
+			tr := newTransport(e.maxInFlight, maxConns, o.RequestTimeout)
+			e.rt, e.closeIdle = tr, tr.CloseIdleConnections
+		}
 	}
 	return e, nil
 }
@@ -213,19 +220,31 @@ func (e *Engine) chooseRegions(only []string) error {
 // burst cannot turn into a storm of dials.
 const DefaultMaxConns = 256
 
-// newTransport is one transport for the whole run, so that connections
+// idleConnTimeout is below the shop's 30 s server-side idle limit: the
+// generator closes an idle connection before the server does, so a
+// request seldom races the server's close of a reused connection.
+const idleConnTimeout = 25 * time.Second
+
+// hostPort is the address to dial for an http:// URL.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// newTransport is the transport of an https:// target (the lab's gateway
+// speaks plain http, served by connTransport), so that connections
 // are reused: as many idle connections are kept as journeys may run.
 func newTransport(maxInFlight, maxConns int, timeout time.Duration) *http.Transport {
 	return &http.Transport{
-		Proxy:               nil, // the target is measured, not a proxy in between
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        maxInFlight,
-		MaxIdleConnsPerHost: maxInFlight,
-		MaxConnsPerHost:     maxConns,
-		// Below the shop's 30 s server-side idle limit: the generator
-		// closes an idle connection before the server does, so a request
-		// never races the server's close of a reused connection.
-		IdleConnTimeout:       25 * time.Second,
+		Proxy:                 nil, // the target is measured, not a proxy in between
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          maxInFlight,
+		MaxIdleConnsPerHost:   maxInFlight,
+		MaxConnsPerHost:       maxConns,
+		IdleConnTimeout:       idleConnTimeout,
 		ResponseHeaderTimeout: timeout,
 		DisableCompression:    true,
 		ForceAttemptHTTP2:     false,

@@ -153,8 +153,11 @@ func TestStallIsChargedToEveryRequestScheduledDuringIt(t *testing.T) {
 			if naive < tt.naiveMin*wantP99 || naive > tt.naiveMax*wantP99 {
 				t.Errorf("p99 from the send = %.1fms, want %.0f%%-%.0f%% of %.1fms", naive, tt.naiveMin*100, tt.naiveMax*100, wantP99)
 			}
-			if res.Generator.Saturated {
-				t.Errorf("saturated: %v", res.Generator.Reasons)
+			// Late starts are the machine's doing (a loaded CI box), not
+			// the stall's: only a dropped arrival would make the numbers
+			// above meaningless.
+			if res.Generator.Dropped != 0 {
+				t.Errorf("%d arrivals dropped: %v", res.Generator.Dropped, res.Generator.Reasons)
 			}
 		})
 	}

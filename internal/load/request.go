@@ -11,12 +11,16 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
-	"time"
 )
 
-// bodyReader is a request body the worker reuses. A transport may close
-// a body in another goroutine even after RoundTrip returned, so the
-// worker waits for that Close before it touches the bytes again.
+// bodyReader is a request body the worker reuses. A RoundTripper may
+// close a body in another goroutine even after RoundTrip returned (its
+// contract says so: net/http's transport closes it from the connection's
+// write loop), and until then it may still read the bytes. So a body is
+// reused only once its Close was seen; one that is still open is left to
+// the transport with its bytes, and the worker takes a new one. That is
+// rare (the transport closes the body before it flushes the request, so
+// before the answer can come back): it costs an allocation, never a wait.
 type bodyReader struct {
 	bytes.Reader
 	inUse  bool
@@ -28,21 +32,8 @@ func (b *bodyReader) Close() error {
 	return nil
 }
 
-// release waits until the transport is done with the body; false when
-// it has not closed it within a second, and the body is best abandoned.
-func (b *bodyReader) release() bool {
-	if b.inUse && !b.closed.Load() {
-		deadline := time.Now().Add(time.Second)
-		for !b.closed.Load() {
-			if time.Now().After(deadline) {
-				return false
-			}
-			time.Sleep(10 * time.Microsecond)
-		}
-	}
-	b.inUse = false
-	return true
-}
+// reusable reports whether the transport is done with the body.
+func (b *bodyReader) reusable() bool { return !b.inUse || b.closed.Load() }
 
 func (b *bodyReader) use(p []byte) {
 	b.Reset(p)
@@ -52,13 +43,18 @@ func (b *bodyReader) use(p []byte) {
 
 // prepare points the worker's request at step s.
 func (w *worker) prepare(s *boundStep, reg uint8) error {
-	// The previous body may still be being written (see bodyReader), and
-	// its bytes live in w.buf.
-	if !w.body.release() {
-		w.body, w.buf = new(bodyReader), bytes.Buffer{}
+	// The previous body may still be being read (see bodyReader), and its
+	// bytes may live in w.bodyBuf: both are left to the transport.
+	if !w.body.reusable() {
+		w.body, w.bodyBuf = new(bodyReader), bytes.Buffer{}
 	}
 	req, h := w.req, w.hdr
-	clear(h)
+	// A request sent has User-Agent, X-Region and Traceparent (set after
+	// prepare): when the map holds just those, they are overwritten, and
+	// it need not be cleared.
+	if _, sent := h["Traceparent"]; len(h) != 3 || !sent {
+		clear(h)
+	}
 	req.Method = s.Endpoint.Method
 	if s.url != nil {
 		req.URL = s.url
@@ -95,11 +91,11 @@ func (w *worker) prepare(s *boundStep, reg uint8) error {
 	if s.body.isStatic() {
 		b = s.body.static
 	} else {
-		w.buf.Reset()
-		if err := s.body.render(&w.buf, w.vars); err != nil {
+		w.bodyBuf.Reset()
+		if err := s.body.render(&w.bodyBuf, w.vars); err != nil {
 			return fmt.Errorf("body: %w", err)
 		}
-		b = w.buf.Bytes()
+		b = w.bodyBuf.Bytes()
 	}
 	w.body.use(b)
 	req.Body, req.ContentLength = w.body, int64(len(b))

@@ -255,9 +255,7 @@ func (e *Engine) generator() Generator {
 		MaxInFlight: e.maxInFlight, PeakInFlight: st.peak.Load(),
 	}
 	if g.Dropped > 0 {
-		g.Reasons = append(g.Reasons, fmt.Sprintf(
-			"%d of %d arrivals dropped: all %d journey slots were busy (raise --max-in-flight, or lower the rate: the target cannot keep up)",
-			g.Dropped, g.Scheduled, g.MaxInFlight))
+		g.Reasons = append(g.Reasons, e.dropReason(g))
 	}
 	if g.Started > 0 && float64(g.Late) > lateRatio*float64(g.Started) {
 		g.Reasons = append(g.Reasons, fmt.Sprintf(

@@ -124,6 +124,12 @@ type stats struct {
 	peak      atomic.Int64
 	maxLag    atomic.Int64 // nanoseconds
 
+	// Journeys that ended, their time open and, of it, their think time
+	// (nanoseconds): Little's law's W, for the saturation reason.
+	journeysDone atomic.Int64
+	journeyNanos atomic.Int64
+	thinkNanos   atomic.Int64
+
 	journeys []journeyStats
 }
 

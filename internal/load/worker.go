@@ -29,7 +29,8 @@ type worker struct {
 	req     *http.Request
 	hdr     http.Header
 	body    *bodyReader
-	buf     bytes.Buffer // rendered templates
+	buf     bytes.Buffer // rendered templates, copied out at once
+	bodyBuf bytes.Buffer // the rendered body, which body may still read
 	answer  bytes.Buffer // bodies captured from
 	vars    map[string]string
 	timer   *time.Timer
@@ -99,6 +100,14 @@ func (w *worker) journey(a arrival) {
 	js := &st.journeys[a.journey]
 	js.started.Add(1)
 
+	begun := time.Since(e.start)
+	var thought time.Duration
+	defer func() {
+		st.journeysDone.Add(1)
+		st.journeyNanos.Add(int64(time.Since(e.start) - begun))
+		st.thinkNanos.Add(int64(thought))
+	}()
+
 	j := &e.journeys[a.journey]
 	clear(w.vars)
 	w.vars["region"] = e.regions[a.region]
@@ -121,6 +130,7 @@ func (w *worker) journey(a arrival) {
 			if !w.sleepUntil(next) {
 				return
 			}
+			thought += think
 		}
 		switch w.do(s, next, a.region) {
 		case stepEnded:
