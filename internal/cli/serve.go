@@ -50,7 +50,8 @@ func serveOne(ctx context.Context, app *App, name string) error {
 	brokers := s.cfg.Brokers()
 	tel, err := telemetry.New(ctx, telemetry.Config{
 		Service: name, LogDir: s.cfg.LogDir, Stdout: app.Stdout, LogLevel: s.logLevel, OTLP: s.otlp,
-		SpanDir: telemetry.LocalSpanDir(s.otlp, s.cfg.LogDir),
+		SpanDir: telemetry.LocalSpanDir(s.otlp, s.cfg.LogDir), Signals: s.cfg.Signals,
+		Instance: telemetry.Instance(s.cfg.Instance),
 	})
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func serveBroker(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: s.cfg.EmbeddedKafkaPort, DataDir: s.cfg.BrokerDataDir()})
+	b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: s.cfg.EmbeddedKafkaPort, DataDir: s.cfg.BrokerDataDir(), Partitions: s.cfg.KafkaPartitions})
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,9 @@ type Config struct {
 	KafkaBrokers []string
 	// EmbeddedKafkaPort is where the embedded broker listens.
 	EmbeddedKafkaPort int
+	// KafkaPartitions is how many partitions each topic the lab creates
+	// gets: the most consumers of one group that can share the work.
+	KafkaPartitions int
 
 	SMTP SMTP
 	// JWTSecret signs tokens; empty means auth generates one and keeps it in
@@ -74,6 +77,9 @@ type Config struct {
 	BcryptCost int
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration
+	// Databases are the services' PostgreSQL URLs; a service without one
+	// keeps its SQLite file in DataDir.
+	Databases Databases
 	// Reconcile is how the orders service gives back the stock of orders
 	// that were never stored.
 	Reconcile Reconcile
@@ -81,6 +87,12 @@ type Config struct {
 	// fault). The lab's scenarios and lessons rely on it, so it is on by
 	// default; anything reachable by untrusted clients should turn it off.
 	Faults bool
+	// Signals are the telemetry signals the services produce
+	// (SHOPLAB_SIGNALS; all by default).
+	Signals Signals
+	// Instance tells this process's service instances apart from other
+	// replicas in their telemetry (SHOPLAB_INSTANCE_ID, POD_NAME, ...).
+	Instance Instance
 
 	// OTLP is where spans (and optionally logs) are exported.
 	OTLP OTLP
@@ -159,6 +171,7 @@ func Load(getenv Getenv) (Config, error) {
 		Notification:      HTTPService{HTTPPort: r.port("NOTIFICATION_HTTP_PORT")},
 		KafkaBrokers:      r.list("KAFKA_BROKERS"),
 		EmbeddedKafkaPort: r.port("SHOPLAB_EMBEDDED_KAFKA_PORT"),
+		KafkaPartitions:   r.integer("KAFKA_PARTITIONS"),
 		SMTP: SMTP{
 			Host:     r.str("SMTP_HOST"),
 			Port:     r.port("SMTP_PORT"),
@@ -171,6 +184,8 @@ func Load(getenv Getenv) (Config, error) {
 		BcryptCost:      r.integer("AUTH_BCRYPT_COST"),
 		ShutdownTimeout: r.duration("SHOPLAB_SHUTDOWN_TIMEOUT"),
 		Faults:          r.boolean("SHOPLAB_FAULTS"),
+		Signals:         r.signals("SHOPLAB_SIGNALS"),
+		Instance:        r.instance(),
 		Reconcile: Reconcile{
 			ReservationTimeout: r.duration("ORDERS_RESERVATION_TIMEOUT"),
 			Interval:           r.duration("ORDERS_RECONCILE_INTERVAL"),
@@ -178,6 +193,7 @@ func Load(getenv Getenv) (Config, error) {
 		OTLP:  r.otlp(),
 		Stack: r.stack(),
 	}
+	c.Databases = r.databases()
 	c.Auth.Addr = cmp.Or(r.str("AUTH_ADDR"), loopback(c.Auth.GRPCPort))
 	c.Catalog.Addr = cmp.Or(r.str("CATALOG_ADDR"), loopback(c.Catalog.GRPCPort))
 	c.Orders.Addr = cmp.Or(r.str("ORDERS_ADDR"), loopback(c.Orders.GRPCPort))
@@ -205,6 +221,9 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	if c.Reconcile.Interval <= 0 {
 		r.fail("ORDERS_RECONCILE_INTERVAL: must be positive")
+	}
+	if c.KafkaPartitions < 1 || c.KafkaPartitions > 1000 {
+		r.fail("KAFKA_PARTITIONS=%d: want 1-1000", c.KafkaPartitions)
 	}
 	for _, b := range c.KafkaBrokers {
 		if _, _, err := net.SplitHostPort(b); err != nil {

@@ -109,6 +109,16 @@ func TestLoad(t *testing.T) {
 				return c.Stack.ComposeFile == "lab/compose.yml" && c.Stack.GrafanaURL == "https://grafana.test" && c.Stack.TempoURL == "http://localhost:3200"
 			}},
 		{name: "stack URL bad", env: map[string]string{"SHOPLAB_MAILPIT_URL": "localhost:8025"}, wantErr: "SHOPLAB_MAILPIT_URL"},
+		{name: "no instance configured", env: map[string]string{},
+			check: func(c Config) bool { return c.Instance == Instance{} }},
+		{name: "instance ID", env: map[string]string{"SHOPLAB_INSTANCE_ID": " orders-1 "},
+			check: func(c Config) bool { return c.Instance == Instance{ID: "orders-1"} }},
+		{name: "downward API", env: map[string]string{"POD_NAME": "orders-7d9f-x2k4p", "POD_NAMESPACE": "shop", "NODE_NAME": "node-a"},
+			check: func(c Config) bool {
+				return c.Instance == Instance{PodName: "orders-7d9f-x2k4p", PodNamespace: "shop", NodeName: "node-a"}
+			}},
+		{name: "instance ID with a blank", env: map[string]string{"SHOPLAB_INSTANCE_ID": "orders 1"}, wantErr: `SHOPLAB_INSTANCE_ID="orders 1"`},
+		{name: "instance ID too long", env: map[string]string{"SHOPLAB_INSTANCE_ID": strings.Repeat("a", 254)}, wantErr: "SHOPLAB_INSTANCE_ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

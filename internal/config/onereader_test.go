@@ -18,6 +18,9 @@ var allowedReads = map[string]string{
 	"cmd/shoplab/main.go os.Getenv": "the environment enters the program",
 	// Test support, not the program: on CI a missing tool fails a test.
 	"internal/testkit/tools.go os.Getenv": "CI",
+	// Test support: the PostgreSQL server the storage tests create their
+	// databases on, and CI, where an unreachable one fails the test.
+	"internal/testkit/postgres.go os.Getenv": "SHOPLAB_TEST_POSTGRES_URL and CI",
 	// The benchmark driver passes its environment on to what it runs.
 	"bench/driver/main.go os.Environ": "children inherit the environment",
 }

@@ -26,6 +26,21 @@ type Handler func(ctx context.Context, topic string, env Envelope) error
 // message only after its handler succeeded (at-least-once delivery;
 // handlers deduplicate on Envelope.ID). While it runs it also keeps the
 // group's lag gauge current.
+//
+// Several replicas of a service share the work by running a Consumer of
+// the same group each: the group gives every partition to one member, so
+// the events of one key (on one partition) are handled one at a time, in
+// order. When a member joins, leaves or dies, or a broker leaves, the
+// group rebalances and a partition may change owner. Nothing is lost:
+// the new owner starts at the group's committed offset, and an offset is
+// committed only after the handler succeeded, one message at a time, so
+// every message below it was handled. What a rebalance costs is
+// redelivery: a message handled but not yet committed (its commit failed
+// with the old generation, or the member died between the two) is
+// handled again by the next owner, and the handler's deduplication (a
+// unique event ID in its own store) makes that harmless. A late commit by
+// the old owner can only move the offset back, never past a message not
+// handled.
 type Consumer struct {
 	r       *kafka.Reader
 	tel     *telemetry.Telemetry
@@ -79,6 +94,7 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wg.Go(func() { c.lag.run(ctx) })
+	wg.Go(func() { c.countRebalances(ctx) })
 	for {
 		msg, err := c.r.FetchMessage(ctx)
 		if err != nil {
@@ -144,6 +160,21 @@ func (c *Consumer) handle(ctx context.Context, msg kafka.Message, h Handler, ret
 		c.tel.Logger.WarnContext(sctx, "event handler failed; will retry", "topic", msg.Topic, "partition", msg.Partition,
 			"offset", msg.Offset, "retry_in", retryIn.String(), "error", err)
 		return false
+	}
+}
+
+// countRebalances moves the rebalance counter on by the reader's count,
+// which kafka-go resets at every read, until ctx ends.
+func (c *Consumer) countRebalances(ctx context.Context) {
+	t := time.NewTicker(c.lag.interval)
+	defer t.Stop()
+	for {
+		c.metrics.rebalances.Add(float64(c.r.Stats().Rebalances))
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
 

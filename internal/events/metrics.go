@@ -30,8 +30,9 @@ func newProducedCounter(reg prometheus.Registerer) (*prometheus.CounterVec, erro
 }
 
 type consumerMetrics struct {
-	consumed *prometheus.CounterVec
-	lag      *prometheus.GaugeVec
+	consumed   *prometheus.CounterVec
+	lag        *prometheus.GaugeVec
+	rebalances prometheus.Counter
 }
 
 func newConsumerMetrics(reg prometheus.Registerer, group string, topics []string) (consumerMetrics, error) {
@@ -46,8 +47,13 @@ func newConsumerMetrics(reg prometheus.Registerer, group string, topics []string
 			Help:        "Messages in the partition not yet committed by the group: the partition's end offset minus the group's committed offset, polled from the broker every few seconds, so it rises while the consumer is stuck.",
 			ConstLabels: prometheus.Labels{"group": group},
 		}, []string{"topic", "partition"}),
+		rebalances: prometheus.NewCounter(prometheus.CounterOpts{
+			Name:        "shoplab_kafka_consumer_rebalances_total",
+			Help:        "Times this group member took up new work: a group generation it joined (a member came, left or died, or the coordinator moved) or a partition leader it followed to another broker. Messages it had fetched but not committed then go to the partition's next owner, which deduplicates them.",
+			ConstLabels: prometheus.Labels{"group": group},
+		}),
 	}
-	if err := telemetry.Register(reg, m.consumed, m.lag); err != nil {
+	if err := telemetry.Register(reg, m.consumed, m.lag, m.rebalances); err != nil {
 		return consumerMetrics{}, err
 	}
 	for _, t := range topics {

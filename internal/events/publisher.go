@@ -15,6 +15,17 @@ import (
 )
 
 // Publisher produces events to Kafka.
+//
+// A message goes to the partition its key hashes to (kafka-go's Hash
+// balancer: FNV-1a of the key, modulo the topic's partitions), so the
+// events of one key stay on one partition, in the order they were
+// published, and are handled in that order by whichever consumer of a
+// group owns the partition. The shop keys order.placed by order ID and
+// user.registered by user ID (the outbox stores the key with the event;
+// see orders' place.go and auth's users.go). Only shop services produce to
+// these topics; a Java client's default partitioner (murmur2) would put
+// the same key elsewhere, so another producer of the same keys would use
+// kafka.Murmur2Balancer on both sides.
 type Publisher struct {
 	w        *kafka.Writer
 	tel      *telemetry.Telemetry
@@ -92,12 +103,20 @@ func (p *Publisher) Publish(ctx context.Context, msgs ...kafka.Message) error {
 func (p *Publisher) Close() error { return p.w.Close() }
 
 // EnsureTopics creates the shop's topics if they do not exist yet, so that
-// consumers can join their group before the first event is produced.
-func EnsureTopics(ctx context.Context, brokers []string, topics ...string) error {
+// consumers can join their group before the first event is produced. Each
+// gets partitions partitions (DefaultPartitions when 0 or less) and the
+// broker's default replication factor (-1, which Kafka understands since
+// 2.4: 1 on the compose stack's single node, more on a real cluster). A
+// topic that exists keeps its partitions: adding some would move keys to
+// other partitions, and with them the order of their events.
+func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics ...string) error {
+	if partitions <= 0 {
+		partitions = DefaultPartitions
+	}
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 5 * time.Second}
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range topics {
-		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: 3, ReplicationFactor: 1})
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: -1})
 	}
 	resp, err := client.CreateTopics(ctx, req)
 	if err != nil {

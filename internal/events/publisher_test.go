@@ -165,7 +165,7 @@ func TestEnsureTopics(t *testing.T) {
 	c := startClusterHandle(t)
 	addrs := c.ListenAddrs()
 	for range 2 { // the second time they exist already
-		if err := EnsureTopics(t.Context(), addrs, "a.created", "b.created"); err != nil {
+		if err := EnsureTopics(t.Context(), addrs, 0, "a.created", "b.created"); err != nil {
 			t.Fatal(err)
 		}
 	}

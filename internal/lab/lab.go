@@ -92,7 +92,7 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 	if len(l.brokers) == 0 {
 		// The embedded broker always listens on loopback: it advertises the
 		// address it listens on, and only this machine's services use it.
-		b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: cfg.EmbeddedKafkaPort, DataDir: cfg.BrokerDataDir()})
+		b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: cfg.EmbeddedKafkaPort, DataDir: cfg.BrokerDataDir(), Partitions: cfg.KafkaPartitions})
 		if err != nil {
 			return l, fmt.Errorf("%w (is another lab running? try: shoplab status)", err)
 		}
@@ -121,6 +121,7 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 		tel, err := telemetry.New(ctx, telemetry.Config{
 			Service: name, LogDir: cfg.LogDir, Stdout: o.Stdout, LogLevel: o.LogLevel,
 			OTLP: o.OTLP, SpanProcessors: o.SpanProcessors, SpanDir: telemetry.LocalSpanDir(o.OTLP, cfg.LogDir),
+			Signals: cfg.Signals, Instance: telemetry.Instance(cfg.Instance),
 		})
 		if err != nil {
 			release()

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,13 +14,13 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/events"
-	"github.com/shoplab/shoplab/internal/sqlitedb"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	"github.com/shoplab/shoplab/internal/testkit"
 )
 
-// relayFixture is a relay over a real SQLite outbox, publishing to a
+// relayFixture is a relay over a real outbox (SQLite or PostgreSQL), publishing to a
 // publisher the test controls, with its log lines captured.
 type relayFixture struct {
 	relay *Relay
@@ -30,10 +29,10 @@ type relayFixture struct {
 	seq   int
 }
 
-func newRelayFixture(t *testing.T, pub *outagePublisher, minBackoff, maxBackoff time.Duration) *relayFixture {
+func newRelayFixture(t *testing.T, src database.Source, pub *outagePublisher, minBackoff, maxBackoff time.Duration) *relayFixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlitedb.Open(ctx, filepath.Join(t.TempDir(), "outbox.db"), []string{Schema})
+	db, err := openOutbox(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +77,7 @@ func (f *relayFixture) commit(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = sqlitedb.InTx(ctx, f.relay.db, func(tx *sql.Tx) error {
+	err = database.InTx(ctx, f.relay.db, func(tx *sql.Tx) error {
 		return Enqueue(ctx, tx, telemetry.Propagator(), events.TopicOrderPlaced, key, env)
 	})
 	if err != nil {
@@ -160,4 +159,18 @@ func (p *outagePublisher) snapshot() (attempts []time.Time, failures int, publis
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]time.Time(nil), p.attempts...), p.failures, append([]string(nil), p.published...)
+}
+
+// schema is the outbox alone, as a service's migrations would hold it.
+var schema = database.Migrations{SQLite: []string{Schema}, Postgres: []string{PostgresSchema}}
+
+func openOutbox(ctx context.Context, src database.Source) (*sql.DB, error) {
+	return database.Open(ctx, src, schema)
+}
+
+// forEachBackend runs test against a fresh outbox database on each engine.
+func forEachBackend(t *testing.T, test func(t *testing.T, src database.Source)) {
+	for _, b := range testkit.Backends() {
+		t.Run(b.Name, func(t *testing.T) { test(t, b.New(t)) })
+	}
 }

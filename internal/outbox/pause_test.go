@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/testkit"
 )
 
@@ -13,7 +14,11 @@ import (
 // publishes nor even tries, however often it is notified, and logs
 // nothing; unpaused, it publishes the backlog in order without a Notify.
 func TestRelayPausedPublishesNothing(t *testing.T) {
-	f := newRelayFixture(t, &outagePublisher{}, 10*time.Millisecond, 20*time.Millisecond)
+	forEachBackend(t, testRelayPausedPublishesNothing)
+}
+
+func testRelayPausedPublishesNothing(t *testing.T, src database.Source) {
+	f := newRelayFixture(t, src, &outagePublisher{}, 10*time.Millisecond, 20*time.Millisecond)
 	f.relay.poll = 50 * time.Millisecond
 	var paused atomic.Bool
 	paused.Store(true)

@@ -4,11 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
@@ -19,12 +22,13 @@ type Publisher interface {
 
 // Relay publishes the outbox's unsent events in order and marks them sent.
 type Relay struct {
-	db    *sql.DB
-	pub   Publisher
-	tel   *telemetry.Telemetry
-	wake  chan struct{}
-	batch int
-	poll  time.Duration
+	db      *sql.DB
+	dialect database.Dialect
+	pub     Publisher
+	tel     *telemetry.Telemetry
+	wake    chan struct{}
+	batch   int
+	poll    time.Duration
 	// minBackoff is the pause after a first failed publish; each further
 	// failure doubles it, up to maxBackoff. A success resets it.
 	minBackoff time.Duration
@@ -40,6 +44,7 @@ type Relay struct {
 func NewRelay(db *sql.DB, pub Publisher, tel *telemetry.Telemetry) (*Relay, error) {
 	r := &Relay{
 		db:         db,
+		dialect:    database.DialectOf(db),
 		pub:        pub,
 		tel:        tel,
 		wake:       make(chan struct{}, 1),
@@ -158,30 +163,57 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // Flush publishes one batch of unsent events and reports how many went out.
 func (r *Relay) Flush(ctx context.Context) (int, error) {
-	rows, err := pending(ctx, r.db, r.batch)
+	if r.dialect == database.Postgres {
+		return r.flushClaimed(ctx)
+	}
+	// SQLite: this process is the database's only writer, so the rows read
+	// are this relay's until it marks them.
+	rows, err := pending(ctx, r.db, pendingQuery, r.batch)
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
-	msgs := make([]kafka.Message, len(rows))
-	for i, row := range rows {
-		msgs[i] = row.msg
-	}
-	if err := r.pub.Publish(ctx, msgs...); err != nil {
-		r.recordFailure(ctx, rows, err)
+	if err := r.pub.Publish(ctx, messages(rows)...); err != nil {
+		_ = recordFailure(ctx, r.db, rows, err)
 		return 0, err
 	}
 	// Published but not yet marked: a crash here publishes the batch again
 	// on restart, which consumers absorb by deduplicating on event ID.
-	now := time.Now().UnixNano()
+	err = database.InTx(ctx, r.db, func(tx *sql.Tx) error {
+		return markSent(ctx, tx, rows)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(rows), nil
+}
+
+// flushClaimed is Flush on PostgreSQL, where relays of several replicas
+// share one outbox: the batch is claimed with FOR UPDATE SKIP LOCKED in a
+// transaction that lasts until its rows are marked, so another relay
+// passes over them meanwhile and each event goes out once per pass. A
+// relay that dies mid-batch releases its claim with its connection, and
+// another publishes the batch (again, if the broker had it: consumers
+// deduplicate on event ID); none is lost.
+func (r *Relay) flushClaimed(ctx context.Context) (int, error) {
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("outbox: mark sent: %w", err)
+		return 0, fmt.Errorf("outbox: claim: %w", err)
 	}
 	defer tx.Rollback()
-	for _, row := range rows {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?`, now, row.seq); err != nil {
-			return 0, fmt.Errorf("outbox: mark sent: %w", err)
+	rows, err := pending(ctx, tx, claimQuery, r.batch)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	if err := r.pub.Publish(ctx, messages(rows)...); err != nil {
+		// Counted in the claiming transaction: another connection would
+		// wait on this one's row locks.
+		if recordFailure(ctx, tx, rows, err) == nil {
+			_ = tx.Commit()
 		}
+		return 0, err
+	}
+	if err := markSent(ctx, tx, rows); err != nil {
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("outbox: mark sent: %w", err)
@@ -189,11 +221,52 @@ func (r *Relay) Flush(ctx context.Context) (int, error) {
 	return len(rows), nil
 }
 
+func messages(rows []row) []kafka.Message {
+	msgs := make([]kafka.Message, len(rows))
+	for i, row := range rows {
+		msgs[i] = row.msg
+	}
+	return msgs
+}
+
+// execer is what both *sql.DB and *sql.Tx offer.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// markSent marks the batch's rows published, in one statement.
+func markSent(ctx context.Context, tx *sql.Tx, rows []row) error {
+	q, args := inSeqs(`UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE seq IN `,
+		rows, time.Now().UnixNano())
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("outbox: mark sent: %w", err)
+	}
+	return nil
+}
+
 // recordFailure counts the failed attempt on the batch's rows in one
-// statement: the batch is the first unsent rows by seq, so the unsent rows
-// between its first and last seq are exactly the batch.
-func (r *Relay) recordFailure(ctx context.Context, rows []row, cause error) {
-	_, _ = r.db.ExecContext(ctx,
-		`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE sent_at IS NULL AND seq BETWEEN ? AND ?`,
-		cause.Error(), rows[0].seq, rows[len(rows)-1].seq)
+// statement.
+func recordFailure(ctx context.Context, db execer, rows []row, cause error) error {
+	q, args := inSeqs(`UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE sent_at IS NULL AND seq IN `,
+		rows, cause.Error())
+	_, err := db.ExecContext(ctx, q, args...)
+	return err
+}
+
+// inSeqs completes query with the list of the rows' seqs, numbering their
+// placeholders after those of the leading args.
+func inSeqs(query string, rows []row, leading ...any) (string, []any) {
+	var b strings.Builder
+	b.WriteString(query)
+	b.WriteByte('(')
+	args := append(make([]any, 0, len(leading)+len(rows)), leading...)
+	for i, row := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		args = append(args, row.seq)
+		b.WriteString("$" + strconv.Itoa(len(args)))
+	}
+	b.WriteByte(')')
+	return b.String(), args
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/testkit"
 )
 
@@ -12,13 +13,15 @@ import (
 // Notify, while the publisher fails its first calls: the retries must keep
 // to the backoff schedule, and every event must go out once, in order,
 // after the recovery.
-func TestRelayBacksOffDuringOutage(t *testing.T) {
+func TestRelayBacksOffDuringOutage(t *testing.T) { forEachBackend(t, testRelayBacksOffDuringOutage) }
+
+func testRelayBacksOffDuringOutage(t *testing.T, src database.Source) {
 	const (
 		failures   = 5
 		minBackoff = 20 * time.Millisecond
 		maxBackoff = 80 * time.Millisecond
 	)
-	f := newRelayFixture(t, &outagePublisher{failFirst: failures}, minBackoff, maxBackoff)
+	f := newRelayFixture(t, src, &outagePublisher{failFirst: failures}, minBackoff, maxBackoff)
 	want := []string{f.commit(t)}
 	f.run(t)
 	tick := time.NewTicker(2 * time.Millisecond)
@@ -67,12 +70,16 @@ func TestRelayBacksOffDuringOutage(t *testing.T) {
 // once, in order, and the next outage starts again from the shortest
 // pause.
 func TestRelayNotifyStormDuringOutage(t *testing.T) {
+	forEachBackend(t, testRelayNotifyStormDuringOutage)
+}
+
+func testRelayNotifyStormDuringOutage(t *testing.T, src database.Source) {
 	const (
 		minBackoff = 50 * time.Millisecond
 		maxBackoff = 200 * time.Millisecond
 		outage     = 600 * time.Millisecond
 	)
-	f := newRelayFixture(t, &outagePublisher{down: true}, minBackoff, maxBackoff)
+	f := newRelayFixture(t, src, &outagePublisher{down: true}, minBackoff, maxBackoff)
 	want := []string{f.commit(t)}
 	start := time.Now()
 	f.run(t)

@@ -22,7 +22,7 @@ type Service interface {
 }
 
 // Backend is svc served the way every service with a gRPC API is: its API
-// on d.GRPC (faults as d.Config.Faults says), /metrics and /healthz on
+// on d.GRPC (faults as d.Config.Faults says), /metrics, /livez and /healthz on
 // d.HTTP, and its background loops, each drained within
 // d.Config.ShutdownTimeout. The unit closes svc, then closers (what the
 // caller opened for svc, in order). If the gRPC server cannot be built,

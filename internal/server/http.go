@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"time"
 
@@ -31,17 +32,35 @@ func (d Deps) IncidentControl(set *incident.Set) http.Handler {
 	return incident.NewHandler(set, d.IncidentToken, d.Config.Faults)
 }
 
-// AdminRoutes adds /metrics and /healthz to mux, and what opts add.
-// /healthz answers 200 when every check passes and 503 with the failures
-// otherwise, or 503 with status "draining", without running the checks,
-// once the server stops (ServeHTTPWith): whoever probes it should send no
-// more work.
+// LivePath and ReadyPath are the admin endpoints a process supervisor
+// probes (deploy/k8s): LivePath for liveness and start-up, ReadyPath for
+// readiness.
+const (
+	LivePath  = "/livez"
+	ReadyPath = "/healthz"
+)
+
+// AdminRoutes adds /metrics, /livez, /healthz and the Go profiles under
+// PprofPrefix (loopback callers only) to mux, and what opts add.
+//
+// /healthz is the readiness check, deep: it answers 200 when every check
+// passes and 503 with the failures otherwise, or 503 with status
+// "draining", without running the checks, once the server stops
+// (ServeHTTPWith): whoever probes it should send no more work.
+//
+// /livez is the liveness check, shallow: 200 {"status":"ok"} whenever the
+// process answers HTTP at all, whatever its dependencies say and while it
+// drains. Restarting a process cures neither a database outage nor a
+// stop in progress: a liveness probe on /healthz would turn the first into
+// a restart of every pod and cut the second short.
 func AdminRoutes(mux *http.ServeMux, t *telemetry.Telemetry, checks map[string]Check, opts ...AdminOption) {
 	for _, o := range opts {
 		o(mux)
 	}
 	mux.Handle("GET /metrics", telemetry.MetricsHandler(t.Registry))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	pprofRoutes(mux)
+	mux.HandleFunc("GET "+LivePath, serveLive)
+	mux.HandleFunc("GET "+ReadyPath, func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		body := struct {
@@ -74,4 +93,13 @@ func AdminHandler(t *telemetry.Telemetry, checks map[string]Check, opts ...Admin
 	mux := http.NewServeMux()
 	AdminRoutes(mux, t, checks, opts...)
 	return mux
+}
+
+// liveBody is /livez's answer: fixed, so that answering costs nothing.
+const liveBody = `{"status":"ok"}` + "\n"
+
+func serveLive(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	// The prober may be gone already; there is no one to tell.
+	_, _ = io.WriteString(w, liveBody)
 }

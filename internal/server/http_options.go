@@ -29,8 +29,8 @@ type HTTPOptions struct {
 	MaxConns int
 	// MaxRequests bounds the requests in progress. Beyond it a request is
 	// answered at once with 503, an error body of code CodeOverloaded and
-	// Retry-After. GET /metrics and /healthz are not counted, so that an
-	// overload can still be observed.
+	// Retry-After. GET /metrics, /livez and /healthz are not counted, so
+	// that an overload can still be observed and does not fail liveness.
 	MaxRequests int
 	// Grace is how long in-flight requests may finish once the server is
 	// told to stop, at most: a Drain in the server's context (WithDrain)

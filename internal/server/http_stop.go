@@ -68,12 +68,15 @@ func (s *stopping) drain() <-chan struct{} {
 }
 
 // cutNow ends the drain: HardStop's context ends, and the requests still
-// in flight, whose number it returns, are on their own.
+// in flight, whose number it returns, are on their own. They are counted
+// before the cut: a cut request answers at once, and counted after, it
+// could already be gone and the cut unreported.
 func (s *stopping) cutNow() int {
-	s.cut()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.inFlight
+	n := s.inFlight
+	s.mu.Unlock()
+	s.cut()
+	return n
 }
 
 func (s *stopping) isDraining() bool {
@@ -86,8 +89,9 @@ func (s *stopping) isDraining() bool {
 // new ones 503 at once. The listener stays open while the server drains:
 // a client or probe learns that the server is stopping, and for how long
 // to stay away, instead of meeting a refused connection. The admin
-// endpoints pass: /metrics keeps being scraped, and /healthz says
-// "draining" (AdminRoutes).
+// endpoints pass: /metrics keeps being scraped, /livez still answers 200
+// (a draining process is alive: a liveness probe must not kill it
+// mid-drain) and /healthz says "draining" (AdminRoutes).
 func (s *stopping) gate(next http.Handler) http.Handler {
 	body := errorJSON(CodeShuttingDown, "the server is shutting down; retry in a few seconds")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -54,7 +54,17 @@ func limitRequests(n int, next http.Handler) http.Handler {
 	})
 }
 
-// isAdminRequest reports whether r is one of AdminRoutes' endpoints.
+// isAdminRequest reports whether r is one of AdminRoutes' endpoints. A
+// profile is one too: an overload is when it is wanted. /livez must pass
+// both the drain's gate and the request limit: a liveness probe refused
+// while the process drains or sheds load would have it restarted.
 func isAdminRequest(r *http.Request) bool {
-	return r.Method == http.MethodGet && (r.URL.Path == "/metrics" || r.URL.Path == "/healthz")
+	if r.Method != http.MethodGet {
+		return false
+	}
+	switch r.URL.Path {
+	case "/metrics", LivePath, ReadyPath:
+		return true
+	}
+	return isPprofRequest(r)
 }

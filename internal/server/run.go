@@ -20,7 +20,7 @@ func ServeHTTP(ctx context.Context, l net.Listener, h http.Handler, grace time.D
 
 // ServeHTTPWith serves h on l until ctx ends, within the limits of o, and
 // then drains: new requests are answered 503 CodeShuttingDown, /healthz
-// answers 503, and the requests in flight may finish until o.Grace has
+// answers 503 (/livez still 200), and the requests in flight may finish until o.Grace has
 // passed or the deadline of a Drain in ctx (WithDrain) comes, whichever is
 // first. Then what still runs is cut (HardStop) and the server closes. A
 // cut is reported as an error wrapping ErrCut.

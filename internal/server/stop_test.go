@@ -189,9 +189,9 @@ func fetch(url string) answer {
 }
 
 // TestServeHTTPDrains: a stopping HTTP server keeps its listener while
-// the requests in flight finish: /healthz answers 503 "draining", a new
-// request 503 shutting_down with Connection: close, and the request in
-// flight its own answer.
+// the requests in flight finish: /healthz answers 503 "draining" (/livez
+// still 200), a new request 503 shutting_down with Connection: close, and
+// the request in flight its own answer.
 func TestServeHTTPDrains(t *testing.T) {
 	started, release := make(chan struct{}, 1), make(chan struct{})
 	h := drainMux(t, started, release)
@@ -227,6 +227,10 @@ func TestServeHTTPDrains(t *testing.T) {
 	}
 	if a := fetch(base + "/metrics"); a.status != http.StatusOK {
 		t.Errorf("/metrics while draining: %d %v, want 200", a.status, a.err)
+	}
+	// A liveness probe must not have a draining process killed.
+	if a := fetch(base + LivePath); a.status != http.StatusOK {
+		t.Errorf("/livez while draining: %d %q %v, want 200", a.status, a.body, a.err)
 	}
 
 	close(release)

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shoplab/shoplab/internal/region"
@@ -24,6 +25,12 @@ const (
 	FieldSpanID  = "span_id"
 	FieldService = "service"
 	FieldRegion  = "region"
+	// FieldInstance carries service.instance.id on every line: the name
+	// Loki gives that resource attribute when logs arrive over OTLP (dots
+	// become underscores) and the label of target_info, so that one name
+	// finds a replica in every signal. It is a field, not a Loki label:
+	// one stream per replica would multiply the streams.
+	FieldInstance = "service_instance_id"
 )
 
 // ContextHandler adds the trace ID, span ID and region found in the
@@ -75,7 +82,7 @@ func newJSONLogHandler(w io.Writer, level slog.Level) slog.Handler {
 }
 
 // newOTLPLogs builds the optional OTLP log path (the otelslog bridge).
-func newOTLPLogs(ctx context.Context, service string, o OTLP) (slog.Handler, *sdklog.LoggerProvider, error) {
+func newOTLPLogs(ctx context.Context, service string, res *resource.Resource, o OTLP) (slog.Handler, *sdklog.LoggerProvider, error) {
 	var (
 		exp sdklog.Exporter
 		err error
@@ -89,7 +96,7 @@ func newOTLPLogs(ctx context.Context, service string, o OTLP) (slog.Handler, *sd
 		return nil, nil, fmt.Errorf("otlp log exporter for %s: %w", o.LogsEndpoint, err)
 	}
 	lp := sdklog.NewLoggerProvider(
-		sdklog.WithResource(newResource(service)),
+		sdklog.WithResource(res),
 		sdklog.WithProcessor(sdklog.NewBatchProcessor(exp)),
 	)
 	return otelslog.NewHandler("github.com/shoplab/shoplab/services/"+service, otelslog.WithLoggerProvider(lp)), lp, nil

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/sdk/resource"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -19,12 +20,13 @@ var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1
 func LatencyBuckets() []float64 { return append([]float64(nil), latencyBuckets...) }
 
 // newRegistry returns a registry holding the Go runtime and process
-// collectors.
-func newRegistry() (*prometheus.Registry, error) {
+// collectors and the instance's target_info (newTargetInfo).
+func newRegistry(res *resource.Resource) (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
 	err := Register(reg,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newTargetInfo(res.Attributes()),
 	)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -16,6 +17,8 @@ import (
 // OTLP/HTTP endpoint when OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is set.
 func TestOTLPLogsPath(t *testing.T) {
 	var records atomic.Int64
+	// instances are the service.instance.id of the resources received.
+	var instances sync.Map
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v1/logs" {
 			http.NotFound(w, r)
@@ -28,6 +31,11 @@ func TestOTLPLogsPath(t *testing.T) {
 			return
 		}
 		for _, rl := range req.GetResourceLogs() {
+			for _, a := range rl.GetResource().GetAttributes() {
+				if a.GetKey() == "service.instance.id" {
+					instances.Store(a.GetValue().GetStringValue(), true)
+				}
+			}
 			for _, sl := range rl.GetScopeLogs() {
 				records.Add(int64(len(sl.GetLogRecords())))
 			}
@@ -52,5 +60,10 @@ func TestOTLPLogsPath(t *testing.T) {
 	}
 	if n := records.Load(); n != 2 {
 		t.Fatalf("OTLP endpoint received %d log records, want 2", n)
+	}
+	var got []any
+	instances.Range(func(k, _ any) bool { got = append(got, k); return true })
+	if len(got) != 1 || got[0] != tel.InstanceID {
+		t.Errorf("log records' service.instance.id %v, want [%s]", got, tel.InstanceID)
 	}
 }

@@ -205,6 +205,9 @@ func (s *spanFile) rotate() error {
 // OTLP/JSON: protobuf JSON, except that enums are numbers and trace and
 // span IDs are hex, not base64 (the OTLP specification's JSON encoding).
 func marshalSpanLine(spans []*tracepb.ResourceSpans) ([]byte, error) {
+	if b, ok := appendSpanLine(nil, spans); ok {
+		return append(b, '\n'), nil
+	}
 	for _, rs := range spans {
 		for _, ss := range rs.GetScopeSpans() {
 			for _, sp := range ss.GetSpans() {

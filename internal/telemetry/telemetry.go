@@ -35,6 +35,11 @@ type Config struct {
 	// SpanProcessors are added to the tracer provider; tests use them to
 	// see spans without an exporter.
 	SpanProcessors []sdktrace.SpanProcessor
+	// Signals turns traces, metrics or logs off (the zero value is all on).
+	Signals Signals
+	// Instance says which replica this is; the zero value gives each
+	// service instance a random ID (newIdentity).
+	Instance Instance
 }
 
 // Telemetry is one service's registry, tracer provider and logger.
@@ -44,13 +49,25 @@ type Telemetry struct {
 	Registry       *prometheus.Registry
 	TracerProvider *sdktrace.TracerProvider
 	Propagator     propagation.TextMapPropagator
+	// InstanceID is the service instance's service.instance.id, on its
+	// spans, its log lines (FieldInstance) and its target_info.
+	InstanceID string
+	// Signals are the signals the service produces: the request paths
+	// skip their metrics when Signals.Metrics() is false.
+	Signals Signals
 
 	closers []func(context.Context) error
 }
 
 // New builds the telemetry for one service.
 func New(ctx context.Context, cfg Config) (*Telemetry, error) {
-	reg, err := newRegistry()
+	id, err := newIdentity(cfg.Service, cfg.Instance)
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
+	// One resource for the instance's spans, logs and target_info.
+	res := newResource(cfg.Service, id.attrs...)
+	reg, err := newRegistry(res)
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: %w", err)
 	}
@@ -58,16 +75,21 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 		Service:    cfg.Service,
 		Registry:   reg,
 		Propagator: Propagator(),
+		InstanceID: id.instanceID,
+		Signals:    cfg.Signals,
 	}
 	procs := cfg.SpanProcessors
-	if cfg.SpanDir != "" {
+	if cfg.SpanDir != "" && cfg.Signals.Traces() {
 		p, err := newSpanFileProcessor(ctx, cfg.SpanDir, cfg.Service)
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: %w", err)
 		}
 		procs = append(slices.Clip(procs), p)
 	}
-	tp, err := newTracerProvider(ctx, cfg.Service, cfg.OTLP, procs...)
+	tp, err := newSilentTracerProvider(res), error(nil)
+	if cfg.Signals.Traces() {
+		tp, err = newTracerProvider(ctx, res, cfg.OTLP, procs...)
+	}
 	if err != nil {
 		return nil, errors.Join(err, shutdownProcessors(ctx, procs[len(cfg.SpanProcessors):]))
 	}
@@ -78,7 +100,7 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 	if cfg.Stdout != nil {
 		writers = append(writers, cfg.Stdout)
 	}
-	if cfg.LogDir != "" {
+	if cfg.LogDir != "" && cfg.Signals.Logs() {
 		f, err := openLogFile(cfg.LogDir, cfg.Service)
 		if err != nil {
 			return nil, errors.Join(err, t.Shutdown(ctx))
@@ -87,8 +109,10 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 		t.closers = append(t.closers, func(context.Context) error { return f.Close() })
 	}
 	var handler slog.Handler = newJSONLogHandler(io.MultiWriter(writers...), cfg.LogLevel)
-	if cfg.OTLP.LogsEndpoint != "" {
-		otlpHandler, lp, err := newOTLPLogs(ctx, cfg.Service, cfg.OTLP)
+	if !cfg.Signals.Logs() {
+		handler = slog.DiscardHandler
+	} else if cfg.OTLP.LogsEndpoint != "" {
+		otlpHandler, lp, err := newOTLPLogs(ctx, cfg.Service, res, cfg.OTLP)
 		if err != nil {
 			return nil, errors.Join(err, t.Shutdown(ctx))
 		}
@@ -96,7 +120,7 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 		t.closers = append([]func(context.Context) error{lp.Shutdown}, t.closers...)
 		handler = slog.NewMultiHandler(handler, otlpHandler)
 	}
-	t.Logger = slog.New(ContextHandler{handler}).With(FieldService, cfg.Service)
+	t.Logger = slog.New(ContextHandler{handler}).With(FieldService, cfg.Service, FieldInstance, id.instanceID)
 	return t, nil
 }
 

@@ -24,19 +24,22 @@ func Propagator() propagation.TextMapPropagator {
 	return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 }
 
-func newResource(service string) *resource.Resource {
-	return resource.NewWithAttributes(semconv.SchemaURL,
+// newResource is the resource of one service instance's spans and logs:
+// the service, and the attributes that tell the instance apart from the
+// other replicas (newIdentity).
+func newResource(service string, instance ...attribute.KeyValue) *resource.Resource {
+	return resource.NewWithAttributes(semconv.SchemaURL, append([]attribute.KeyValue{
 		semconv.ServiceName(service),
 		semconv.ServiceNamespace("shopease"),
-	)
+	}, instance...)...)
 }
 
 // newTracerProvider builds the service's own tracer provider. Without an
 // endpoint it still records spans, so trace IDs reach the logs, but
 // exports nothing and so logs no export errors.
-func newTracerProvider(ctx context.Context, service string, o OTLP, extra ...sdktrace.SpanProcessor) (*sdktrace.TracerProvider, error) {
+func newTracerProvider(ctx context.Context, res *resource.Resource, o OTLP, extra ...sdktrace.SpanProcessor) (*sdktrace.TracerProvider, error) {
 	opts := []sdktrace.TracerProviderOption{
-		sdktrace.WithResource(newResource(service)),
+		sdktrace.WithResource(res),
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
 		sdktrace.WithSpanProcessor(regionProcessor{}),
 	}

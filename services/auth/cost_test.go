@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -26,10 +25,10 @@ const (
 // restartedWithNewCost registers users (e-mail to password) at oldCost,
 // restarts the service on the same database at newCost and returns it with
 // the exporter recording its spans.
-func restartedWithNewCost(t *testing.T, users map[string]string) (*Service, shopv1.AuthServiceClient, *tracetest.InMemoryExporter) {
+func restartedWithNewCost(t *testing.T, b testkit.Backend, users map[string]string) (*Service, shopv1.AuthServiceClient, *tracetest.InMemoryExporter) {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "auth.db")
-	before := newTestService(t, Options{DBPath: dbPath, BcryptCost: oldCost})
+	src := b.New(t)
+	before := newTestService(t, Options{Database: src, BcryptCost: oldCost})
 	for email, password := range users {
 		if _, err := before.register(t.Context(), email, password, "User"); err != nil {
 			t.Fatal(err)
@@ -40,7 +39,7 @@ func restartedWithNewCost(t *testing.T, users map[string]string) (*Service, shop
 	}
 	spans := tracetest.NewInMemoryExporter()
 	s := newTestService(t, Options{
-		DBPath:     dbPath,
+		Database:   src,
 		BcryptCost: newCost,
 		Telemetry:  newTelemetry(t, sdktrace.NewSimpleSpanProcessor(spans)),
 	})
@@ -61,7 +60,11 @@ func storedCost(t *testing.T, s *Service, email string) int {
 }
 
 func TestLoginRehashesWhenCostChanged(t *testing.T) {
-	s, c, spans := restartedWithNewCost(t, map[string]string{"ada@example.com": "correct horse"})
+	forEachBackend(t, testLoginRehashesWhenCostChanged)
+}
+
+func testLoginRehashesWhenCostChanged(t *testing.T, b testkit.Backend) {
+	s, c, spans := restartedWithNewCost(t, b, map[string]string{"ada@example.com": "correct horse"})
 
 	// The first login checks the old hash and stores a new one; the
 	// second checks the new one and leaves it.
@@ -87,7 +90,11 @@ func TestLoginRehashesWhenCostChanged(t *testing.T) {
 // so that neither answers faster than a wrong password for an up-to-date
 // user. Spans, not clocks, show the work done.
 func TestFailedLoginComparesAtConfiguredCost(t *testing.T) {
-	s, c, spans := restartedWithNewCost(t, map[string]string{"ada@example.com": "correct horse"})
+	forEachBackend(t, testFailedLoginComparesAtConfiguredCost)
+}
+
+func testFailedLoginComparesAtConfiguredCost(t *testing.T, b testkit.Backend) {
+	s, c, spans := restartedWithNewCost(t, b, map[string]string{"ada@example.com": "correct horse"})
 	tests := []struct {
 		name  string
 		email string

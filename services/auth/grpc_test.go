@@ -18,8 +18,12 @@ import (
 )
 
 func TestRegisterLoginValidateRoundTrip(t *testing.T) {
+	forEachBackend(t, testRegisterLoginValidateRoundTrip)
+}
+
+func testRegisterLoginValidateRoundTrip(t *testing.T, b testkit.Backend) {
 	clk := newClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
-	s := newTestService(t, Options{Now: clk.Now, TokenTTL: time.Hour})
+	s := newTestService(t, Options{Database: b.New(t), Now: clk.Now, TokenTTL: time.Hour})
 	c := serve(t, s)
 	ctx := t.Context()
 
@@ -130,8 +134,10 @@ func TestRegisterValidation(t *testing.T) {
 	}
 }
 
-func TestRegisterDuplicateEmail(t *testing.T) {
-	s := newTestService(t, Options{})
+func TestRegisterDuplicateEmail(t *testing.T) { forEachBackend(t, testRegisterDuplicateEmail) }
+
+func testRegisterDuplicateEmail(t *testing.T, b testkit.Backend) {
+	s := newTestService(t, Options{Database: b.New(t)})
 	c := serve(t, s)
 	if _, err := c.Register(t.Context(), &shopv1.RegisterRequest{Email: "Ada@example.com", Password: "password", Name: "Ada"}); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,16 +17,17 @@ import (
 
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
-// newTestService builds a service, filling what o leaves empty: a database
-// in t.TempDir(), fresh telemetry, a publisher that accepts everything and
+// newTestService builds a service, filling what o leaves empty: a SQLite
+// database in t.TempDir(), fresh telemetry, a publisher that accepts everything and
 // the cheapest bcrypt cost.
 func newTestService(t *testing.T, o Options) *Service {
 	t.Helper()
-	if o.DBPath == "" {
-		o.DBPath = filepath.Join(t.TempDir(), "auth.db")
+	if o.Database.IsZero() {
+		o.Database = testkit.SQLiteSource(t)
 	}
 	if o.Telemetry == nil {
 		o.Telemetry = newTelemetry(t)
@@ -148,4 +148,12 @@ func compareCosts(spans *tracetest.InMemoryExporter) []int {
 		}
 	}
 	return costs
+}
+
+// forEachBackend runs a storage test once per engine (SQLite, PostgreSQL),
+// as a subtest named for it; b.New gives it fresh databases.
+func forEachBackend(t *testing.T, test func(t *testing.T, b testkit.Backend)) {
+	for _, b := range testkit.Backends() {
+		t.Run(b.Name, func(t *testing.T) { test(t, b) })
+	}
 }

@@ -17,8 +17,12 @@ import (
 )
 
 func TestRegisterSucceedsWhileBrokerIsDown(t *testing.T) {
+	forEachBackend(t, testRegisterSucceedsWhileBrokerIsDown)
+}
+
+func testRegisterSucceedsWhileBrokerIsDown(t *testing.T, b testkit.Backend) {
 	pub := &failingPublisher{}
-	s := newTestService(t, Options{Publisher: pub})
+	s := newTestService(t, Options{Database: b.New(t), Publisher: pub})
 	c := serve(t, s)
 	runInBackground(t, s)
 

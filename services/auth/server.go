@@ -19,7 +19,7 @@ func Build(ctx context.Context, d server.Deps) (*server.Unit, error) {
 		return nil, err
 	}
 	svc, err := New(ctx, Options{
-		DBPath: d.DBPath(topology.Auth), Telemetry: d.Telemetry, Publisher: pub,
+		Database: d.Database(topology.Auth), Telemetry: d.Telemetry, Publisher: pub,
 		JWTSecret: d.Config.JWTSecret, TokenTTL: d.Config.TokenTTL, BcryptCost: d.Config.BcryptCost,
 	})
 	if err != nil {

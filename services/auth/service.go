@@ -14,9 +14,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"google.golang.org/grpc"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/outbox"
 	"github.com/shoplab/shoplab/internal/server"
-	"github.com/shoplab/shoplab/internal/sqlitedb"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
@@ -27,8 +27,8 @@ const DefaultTokenTTL = 24 * time.Hour
 
 // Options are the auth service's dependencies.
 type Options struct {
-	// DBPath is the service's own SQLite database.
-	DBPath    string
+	// Database is the service's own database, SQLite or PostgreSQL.
+	Database  database.Source
 	Telemetry *telemetry.Telemetry
 	// Publisher receives the outbox's events (an *events.Publisher in
 	// production).
@@ -50,6 +50,7 @@ type Options struct {
 // Service is the auth service.
 type Service struct {
 	db      *sql.DB
+	dialect database.Dialect
 	tel     *telemetry.Telemetry
 	relay   *outbox.Relay
 	tokens  tokenSigner
@@ -66,8 +67,8 @@ type Service struct {
 // New opens the database (creating and migrating it if needed), loads or
 // creates the signing key and registers the service's metrics.
 func New(ctx context.Context, o Options) (*Service, error) {
-	if o.Telemetry == nil || o.Publisher == nil || o.DBPath == "" {
-		return nil, errors.New("auth: DBPath, Telemetry and Publisher are required")
+	if o.Telemetry == nil || o.Publisher == nil || o.Database.IsZero() {
+		return nil, errors.New("auth: Database, Telemetry and Publisher are required")
 	}
 	cost := o.BcryptCost
 	if cost == 0 {
@@ -88,7 +89,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	db, err := sqlitedb.Open(ctx, o.DBPath, migrations)
+	db, err := database.Open(ctx, o.Database, migrations)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
@@ -111,6 +112,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	return &Service{
 		db:        db,
+		dialect:   o.Database.Dialect(),
 		tel:       o.Telemetry,
 		relay:     relay,
 		tokens:    tokenSigner{key: key, ttl: ttl, now: now},
@@ -128,7 +130,7 @@ func (s *Service) Register(g *grpc.Server) {
 
 // Checks are the service's health checks.
 func (s *Service) Checks() map[string]server.Check {
-	return map[string]server.Check{"sqlite": s.db.PingContext}
+	return map[string]server.Check{string(s.dialect): s.db.PingContext}
 }
 
 // Run relays outbox events to Kafka until ctx ends.

@@ -8,12 +8,18 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/outbox"
-	"github.com/shoplab/shoplab/internal/sqlitedb"
 )
 
-// migrations[i] takes the schema from version i to i+1; append, never edit.
-var migrations = []string{
+// migrations are the schema steps (see database.Migrations); append,
+// never edit.
+//
+// E-mails compare case-insensitively: by SQLite's NOCASE collation, and
+// on PostgreSQL by an ICU collation that ignores case (not accents), so
+// that the same query, email = $1, finds a user and the UNIQUE constraint
+// refuses a second registration on both.
+var migrations = database.Migrations{SQLite: []string{
 	`
 CREATE TABLE users (
 	id            TEXT    PRIMARY KEY,
@@ -27,7 +33,21 @@ CREATE TABLE settings (
 	value BLOB NOT NULL
 );
 ` + outbox.Schema,
-}
+}, Postgres: []string{`
+CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE users (
+	id            TEXT   PRIMARY KEY,
+	email         TEXT   COLLATE nocase NOT NULL UNIQUE,
+	name          TEXT   NOT NULL,
+	password_hash BYTEA  NOT NULL,
+	created_at    BIGINT NOT NULL -- unix nanoseconds, UTC
+);
+CREATE TABLE settings (
+	key   TEXT  PRIMARY KEY,
+	value BYTEA NOT NULL
+);
+` + outbox.PostgresSchema,
+}}
 
 // signingKeySetting is the settings row holding the generated JWT key.
 const signingKeySetting = "jwt_signing_key"
@@ -42,19 +62,19 @@ type user struct {
 }
 
 // loadOrCreateSigningKey returns the key kept in the database, generating
-// it on the first start. INSERT OR IGNORE then SELECT lets two instances
-// starting together agree on one key.
+// it on the first start. Inserting unless present, then reading, lets two
+// instances starting together agree on one key.
 func loadOrCreateSigningKey(ctx context.Context, db *sql.DB) ([]byte, error) {
 	fresh := make([]byte, 32)
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, fmt.Errorf("generate signing key: %w", err)
 	}
 	var key []byte
-	err := sqlitedb.InTx(ctx, db, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)`, signingKeySetting, fresh); err != nil {
+	err := database.InTx(ctx, db, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, signingKeySetting, fresh); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, signingKeySetting).Scan(&key)
+		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, signingKeySetting).Scan(&key)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
@@ -69,7 +89,7 @@ func loadOrCreateSigningKey(ctx context.Context, db *sql.DB) ([]byte, error) {
 // column's collation) belongs to a user.
 func emailTaken(ctx context.Context, tx *sql.Tx, email string) (bool, error) {
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE email = ?`, email).Scan(&one)
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE email = $1`, email).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil
@@ -81,7 +101,7 @@ func emailTaken(ctx context.Context, tx *sql.Tx, email string) (bool, error) {
 
 func insertUser(ctx context.Context, tx *sql.Tx, u user) error {
 	_, err := tx.ExecContext(ctx,
-		`INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+		`INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		u.ID, u.Email, u.Name, u.PasswordHash, u.CreatedAt.UnixNano())
 	if err != nil {
 		return fmt.Errorf("insert user: %w", err)
@@ -96,7 +116,7 @@ func userByEmail(ctx context.Context, db *sql.DB, email string) (user, error) {
 		created int64
 	)
 	err := db.QueryRowContext(ctx,
-		`SELECT id, email, name, password_hash, created_at FROM users WHERE email = ?`, email).
+		`SELECT id, email, name, password_hash, created_at FROM users WHERE email = $1`, email).
 		Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &created)
 	if err != nil {
 		return user{}, fmt.Errorf("look up user: %w", err)
@@ -110,7 +130,7 @@ func userByEmail(ctx context.Context, db *sql.DB, email string) (user, error) {
 // once both succeed; the first write wins and the second changes nothing.
 func replacePasswordHash(ctx context.Context, db *sql.DB, id string, old, next []byte) (bool, error) {
 	res, err := db.ExecContext(ctx,
-		`UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, next, id, old)
+		`UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, next, id, old)
 	if err != nil {
 		return false, fmt.Errorf("update password hash: %w", err)
 	}

@@ -2,7 +2,7 @@ package auth
 
 import (
 	"encoding/base64"
-	"path/filepath"
+	"github.com/shoplab/shoplab/internal/database"
 	"strings"
 	"testing"
 	"time"
@@ -101,19 +101,27 @@ func TestValidateTokenRejects(t *testing.T) {
 	}
 }
 
-func TestSigningKey(t *testing.T) {
-	dir := t.TempDir()
-	db := func(name string) string { return filepath.Join(dir, name+".db") }
+func TestSigningKey(t *testing.T) { forEachBackend(t, testSigningKey) }
+
+func testSigningKey(t *testing.T, b testkit.Backend) {
+	// Databases by name: the same name is the same database.
+	dbs := map[string]database.Source{}
+	db := func(name string) database.Source {
+		if _, ok := dbs[name]; !ok {
+			dbs[name] = b.New(t)
+		}
+		return dbs[name]
+	}
 	secret := strings.Repeat("s", 32)
 	tests := []struct {
 		name             string
 		issuer, verifier Options
 		wantValid        bool
 	}{
-		{"generated key survives a restart", Options{DBPath: db("a")}, Options{DBPath: db("a")}, true},
-		{"each database generates its own key", Options{DBPath: db("b")}, Options{DBPath: db("c")}, false},
-		{"a shared secret works across databases", Options{DBPath: db("d"), JWTSecret: secret}, Options{DBPath: db("e"), JWTSecret: secret}, true},
-		{"a configured secret overrides the stored key", Options{DBPath: db("f")}, Options{DBPath: db("f"), JWTSecret: secret}, false},
+		{"generated key survives a restart", Options{Database: db("a")}, Options{Database: db("a")}, true},
+		{"each database generates its own key", Options{Database: db("b")}, Options{Database: db("c")}, false},
+		{"a shared secret works across databases", Options{Database: db("d"), JWTSecret: secret}, Options{Database: db("e"), JWTSecret: secret}, true},
+		{"a configured secret overrides the stored key", Options{Database: db("f")}, Options{Database: db("f"), JWTSecret: secret}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

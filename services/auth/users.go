@@ -13,9 +13,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/events"
 	"github.com/shoplab/shoplab/internal/outbox"
-	"github.com/shoplab/shoplab/internal/sqlitedb"
 )
 
 // session is the result of a successful login.
@@ -45,9 +45,11 @@ func (s *Service) register(ctx context.Context, email, password, name string) (u
 	if err != nil {
 		return user{}, err
 	}
-	err = sqlitedb.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		// The transaction holds the write lock from BEGIN, so no other
-		// registration can slip in between this check and the insert.
+	err = database.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		// On SQLite the transaction holds the write lock from BEGIN, so no
+		// other registration can slip in between this check and the
+		// insert. On PostgreSQL one can (another replica's); the UNIQUE
+		// constraint on email then refuses the insert.
 		taken, err := emailTaken(ctx, tx, email)
 		if err != nil {
 			return err
@@ -56,6 +58,9 @@ func (s *Service) register(ctx context.Context, email, password, name string) (u
 			return errEmailTaken
 		}
 		if err := insertUser(ctx, tx, u); err != nil {
+			if database.IsUniqueViolation(err) {
+				return errEmailTaken
+			}
 			return err
 		}
 		return outbox.Enqueue(ctx, tx, s.tel.Propagator, events.TopicUserRegistered, u.ID, env)

@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"net"
-	"path/filepath"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,9 +13,11 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
@@ -28,15 +29,15 @@ type fixture struct {
 	client shopv1.CatalogServiceClient
 }
 
-func newFixture(t *testing.T, dbPath string) *fixture {
+func newFixture(t *testing.T, src database.Source) *fixture {
 	t.Helper()
-	return newFixtureWith(t, fixtureOptions{dbPath: dbPath})
+	return newFixtureWith(t, fixtureOptions{src: src})
 }
 
 // fixtureOptions vary the fixture.
 type fixtureOptions struct {
-	// dbPath is the database; empty is a fresh one.
-	dbPath string
+	// src is the database; zero is a fresh SQLite one.
+	src database.Source
 	// incidents are the service's lab incidents.
 	incidents *incident.Set
 	// spans, if set, records the service's spans.
@@ -45,9 +46,9 @@ type fixtureOptions struct {
 
 func newFixtureWith(t *testing.T, o fixtureOptions) *fixture {
 	t.Helper()
-	dbPath := o.dbPath
-	if dbPath == "" {
-		dbPath = filepath.Join(t.TempDir(), "catalog.db")
+	src := o.src
+	if src.IsZero() {
+		src = testkit.SQLiteSource(t)
 	}
 	ctx := context.Background()
 	cfg := telemetry.Config{Service: "catalog"}
@@ -58,7 +59,7 @@ func newFixtureWith(t *testing.T, o fixtureOptions) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(ctx, Options{DBPath: dbPath, Telemetry: tel, Incidents: o.incidents})
+	svc, err := New(ctx, Options{Database: src, Telemetry: tel, Incidents: o.incidents})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,4 +131,12 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// forEachBackend runs a storage test once per engine (SQLite, PostgreSQL),
+// as a subtest named for it; b.New gives it fresh databases.
+func forEachBackend(t *testing.T, test func(t *testing.T, b testkit.Backend)) {
+	for _, b := range testkit.Backends() {
+		t.Run(b.Name, func(t *testing.T) { test(t, b) })
+	}
 }

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,22 +18,26 @@ import (
 
 const dbSpanName = "SELECT products"
 
-// lastTrace returns the spans of the most recent trace whose server span
-// is rpc's.
-func lastTrace(t *testing.T, rec *tracetest.SpanRecorder, rpc string) []sdktrace.ReadOnlySpan {
+// lastTrace returns the spans of the trace of rpc's calls-th call. The
+// server span ends after the answer is sent, so the client can be back
+// before it is recorded: lastTrace waits for it rather than read the
+// previous call's trace.
+func lastTrace(t *testing.T, rec *tracetest.SpanRecorder, rpc string, calls int) []sdktrace.ReadOnlySpan {
 	t.Helper()
-	ended := rec.Ended()
 	var id trace.TraceID
-	for _, s := range ended {
-		if s.Name() == "shop.v1.CatalogService/"+rpc {
-			id = s.SpanContext().TraceID()
+	testkit.WaitFor(t, 10*time.Second, "the server span of "+rpc+" call "+strconv.Itoa(calls), func() bool {
+		n := 0
+		for _, s := range rec.Ended() {
+			if s.Name() == "shop.v1.CatalogService/"+rpc {
+				if n++; n == calls {
+					id = s.SpanContext().TraceID()
+				}
+			}
 		}
-	}
-	if !id.IsValid() {
-		t.Fatalf("no %s span among %d", rpc, len(ended))
-	}
+		return n >= calls
+	})
 	var out []sdktrace.ReadOnlySpan
-	for _, s := range ended {
+	for _, s := range rec.Ended() {
 		if s.SpanContext().TraceID() == id {
 			out = append(out, s)
 		}
@@ -86,7 +91,7 @@ func TestSlowQuerySlowsOneRPC(t *testing.T) {
 	}
 	get()
 	list()
-	if n := len(dbSpans(lastTrace(t, rec, "GetProduct"))); n != 1 {
+	if n := len(dbSpans(lastTrace(t, rec, "GetProduct", 1))); n != 1 {
 		t.Fatalf("GetProduct has %d database spans, want 1", n)
 	}
 
@@ -98,7 +103,7 @@ func TestSlowQuerySlowsOneRPC(t *testing.T) {
 	getBefore, listBefore := handlingSum(t, f, "GetProduct"), handlingSum(t, f, "ListProducts")
 	get()
 	list()
-	if d := spanLength(dbSpans(lastTrace(t, rec, "GetProduct"))[0]); d < delay {
+	if d := spanLength(dbSpans(lastTrace(t, rec, "GetProduct", 2))[0]); d < delay {
 		t.Errorf("GetProduct's database span took %v, want at least %v", d, delay)
 	}
 	if d := handlingSum(t, f, "GetProduct") - getBefore; d < delay {
@@ -114,7 +119,7 @@ func TestSlowQuerySlowsOneRPC(t *testing.T) {
 	if d := handlingSum(t, f, "GetProduct") - getBefore; d >= delay {
 		t.Errorf("GetProduct took %v after clearing", d)
 	}
-	if d := spanLength(dbSpans(lastTrace(t, rec, "GetProduct"))[0]); d >= delay {
+	if d := spanLength(dbSpans(lastTrace(t, rec, "GetProduct", 3))[0]); d >= delay {
 		t.Errorf("GetProduct's database span took %v after clearing", d)
 	}
 }
@@ -127,13 +132,15 @@ func TestNPlusOneMultipliesDatabaseSpans(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	f := newFixtureWith(t, fixtureOptions{incidents: set, spans: rec})
 	ctx := context.Background()
+	calls := 0
 	list := func() (*shopv1.ListProductsResponse, int) {
 		t.Helper()
 		resp, err := f.client.ListProducts(ctx, &shopv1.ListProductsRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return resp, len(dbSpans(lastTrace(t, rec, "ListProducts")))
+		calls++
+		return resp, len(dbSpans(lastTrace(t, rec, "ListProducts", calls)))
 	}
 	want, n := list()
 	if n != 1 {
@@ -153,7 +160,7 @@ func TestNPlusOneMultipliesDatabaseSpans(t *testing.T) {
 			t.Errorf("product %d = %v, want %v", i, p, want.GetProducts()[i])
 		}
 	}
-	for _, s := range dbSpans(lastTrace(t, rec, "ListProducts")) {
+	for _, s := range dbSpans(lastTrace(t, rec, "ListProducts", calls)) {
 		if !s.Parent().IsValid() || s.SpanKind() != trace.SpanKindClient {
 			t.Errorf("database span %v is not a client child span", s)
 		}

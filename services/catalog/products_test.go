@@ -2,25 +2,29 @@ package catalog
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
 func TestSeedRunsOnceAndKeepsChanges(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "catalog.db")
-	first := newFixture(t, path)
+	forEachBackend(t, testSeedRunsOnceAndKeepsChanges)
+}
+
+func testSeedRunsOnceAndKeepsChanges(t *testing.T, b testkit.Backend) {
+	src := b.New(t)
+	first := newFixture(t, src)
 	if _, err := first.reserve("order-1", line(1, 5)); err != nil {
 		t.Fatal(err)
 	}
 	first.svc.Close()
 
 	// A restart on the same file must neither duplicate nor reset the catalog.
-	second := newFixture(t, path)
+	second := newFixture(t, src)
 	resp, err := second.client.ListProducts(context.Background(), &shopv1.ListProductsRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -33,8 +37,10 @@ func TestSeedRunsOnceAndKeepsChanges(t *testing.T) {
 	}
 }
 
-func TestSeedIsRealistic(t *testing.T) {
-	f := newFixture(t, "")
+func TestSeedIsRealistic(t *testing.T) { forEachBackend(t, testSeedIsRealistic) }
+
+func testSeedIsRealistic(t *testing.T, b testkit.Backend) {
+	f := newFixture(t, b.New(t))
 	resp, err := f.client.ListProducts(context.Background(), &shopv1.ListProductsRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -61,8 +67,10 @@ func TestSeedIsRealistic(t *testing.T) {
 	}
 }
 
-func TestGetProduct(t *testing.T) {
-	f := newFixture(t, "")
+func TestGetProduct(t *testing.T) { forEachBackend(t, testGetProduct) }
+
+func testGetProduct(t *testing.T, b testkit.Backend) {
+	f := newFixture(t, b.New(t))
 	tests := []struct {
 		name       string
 		id         int64

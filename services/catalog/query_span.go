@@ -14,12 +14,23 @@ import (
 // client calls ("SELECT products"), so that a trace shows each round trip
 // to the database.
 func (st *store) querySpan(ctx context.Context, query string) (context.Context, trace.Span) {
-	return st.tracer.Start(ctx, "SELECT products", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
-		attribute.String("db.system.name", "sqlite"),
+	return st.tracer.Start(ctx, "SELECT products", st.querySpanOptions(query)...)
+}
+
+// querySpanOptions are query's span options, built on its first call: a
+// store runs a handful of fixed queries, each on every request.
+func (st *store) querySpanOptions(query string) []trace.SpanStartOption {
+	if opts, ok := st.spanOptions.Load(query); ok {
+		return opts.([]trace.SpanStartOption)
+	}
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("db.system.name", st.system),
 		attribute.String("db.operation.name", "SELECT"),
 		attribute.String("db.collection.name", "products"),
 		attribute.String("db.query.text", query),
-	))
+	)}
+	st.spanOptions.Store(query, opts)
+	return opts
 }
 
 // endQuery ends a statement's span, marking it failed when err is.

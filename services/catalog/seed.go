@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/shoplab/shoplab/internal/sqlitedb"
+	"github.com/shoplab/shoplab/internal/database"
 )
 
 // seedProducts returns ShopEase's starting catalog. IDs are fixed so that the
@@ -28,11 +28,13 @@ func seedProducts() []Product {
 }
 
 // seed fills an empty products table and reports how many products it
-// added. It checks and inserts in one write transaction, so that two
-// instances starting on the same file cannot both seed.
+// added. It checks and inserts in one transaction: on SQLite that holds
+// the write lock, so two instances starting on the same file cannot both
+// seed; on PostgreSQL two replicas can both find the table empty, and ON
+// CONFLICT lets the second add nothing instead of failing its start.
 func seed(ctx context.Context, db *sql.DB) (int, error) {
 	added := 0
-	err := sqlitedb.InTx(ctx, db, func(tx *sql.Tx) error {
+	err := database.InTx(ctx, db, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM products`).Scan(&n); err != nil {
 			return err
@@ -41,12 +43,18 @@ func seed(ctx context.Context, db *sql.DB) (int, error) {
 			return nil
 		}
 		for _, p := range seedProducts() {
-			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO products (id, sku, name, description, price_cents, currency, stock) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				p.ID, p.SKU, p.Name, p.Description, p.PriceCents, p.Currency, p.Stock); err != nil {
+			res, err := tx.ExecContext(ctx,
+				`INSERT INTO products (id, sku, name, description, price_cents, currency, stock) VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT DO NOTHING`,
+				p.ID, p.SKU, p.Name, p.Description, p.PriceCents, p.Currency, p.Stock)
+			if err != nil {
 				return fmt.Errorf("product %s: %w", p.SKU, err)
 			}
-			added++
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("product %s: %w", p.SKU, err)
+			}
+			added += int(n)
 		}
 		return nil
 	})

@@ -13,7 +13,7 @@ import (
 // bad data directory fails the start, not the first request.
 func Build(ctx context.Context, d server.Deps) (*server.Unit, error) {
 	incidents := incident.NewSet(topology.Catalog)
-	svc, err := New(ctx, Options{DBPath: d.DBPath(topology.Catalog), Telemetry: d.Telemetry, Incidents: incidents})
+	svc, err := New(ctx, Options{Database: d.Database(topology.Catalog), Telemetry: d.Telemetry, Incidents: incidents})
 	if err != nil {
 		return nil, err
 	}

@@ -11,17 +11,17 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
-	"github.com/shoplab/shoplab/internal/sqlitedb"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
 // Options are the catalog service's dependencies.
 type Options struct {
-	// DBPath is the service's own SQLite database file.
-	DBPath    string
+	// Database is the service's own database, SQLite or PostgreSQL.
+	Database  database.Source
 	Telemetry *telemetry.Telemetry
 	// Incidents are the lab's hidden incidents that act in the catalog;
 	// nil has none.
@@ -33,6 +33,7 @@ type Service struct {
 	shopv1.UnimplementedCatalogServiceServer
 
 	db      *sql.DB
+	dialect database.Dialect
 	store   *store
 	tel     *telemetry.Telemetry
 	log     *slog.Logger
@@ -44,20 +45,21 @@ var _ shopv1.CatalogServiceServer = (*Service)(nil)
 // New opens the database, brings its schema up to date and seeds the
 // catalog on first start.
 func New(ctx context.Context, o Options) (*Service, error) {
-	if o.DBPath == "" || o.Telemetry == nil {
-		return nil, errors.New("catalog: DBPath and Telemetry are required")
+	if o.Database.IsZero() || o.Telemetry == nil {
+		return nil, errors.New("catalog: Database and Telemetry are required")
 	}
 	m, err := newMetrics(o.Telemetry.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	db, err := sqlitedb.Open(ctx, o.DBPath, migrations())
+	db, err := database.Open(ctx, o.Database, migrations())
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	s := &Service{
 		db:      db,
-		store:   &store{db: db, tracer: o.Telemetry.Tracer(), incidents: o.Incidents},
+		dialect: o.Database.Dialect(),
+		store:   &store{db: db, system: dbSystem(o.Database.Dialect()), tracer: o.Telemetry.Tracer(), incidents: o.Incidents},
 		tel:     o.Telemetry,
 		log:     o.Telemetry.Logger,
 		metrics: m,
@@ -80,7 +82,7 @@ func (s *Service) Register(g *grpc.Server) {
 
 // Checks are the service's health checks.
 func (s *Service) Checks() map[string]server.Check {
-	return map[string]server.Check{"sqlite": s.db.PingContext}
+	return map[string]server.Check{string(s.dialect): s.db.PingContext}
 }
 
 // Run blocks until ctx ends: the catalog has no background work.
@@ -92,4 +94,12 @@ func (s *Service) Run(ctx context.Context) error {
 // Close closes the database.
 func (s *Service) Close() error {
 	return s.db.Close()
+}
+
+// dbSystem is OpenTelemetry's name for the engine (db.system.name).
+func dbSystem(d database.Dialect) string {
+	if d == database.Postgres {
+		return "postgresql"
+	}
+	return "sqlite"
 }

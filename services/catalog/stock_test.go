@@ -10,10 +10,13 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
-func TestReserveStock(t *testing.T) {
+func TestReserveStock(t *testing.T) { forEachBackend(t, testReserveStock) }
+
+func testReserveStock(t *testing.T, b testkit.Backend) {
 	tests := []struct {
 		name        string
 		lines       []*shopv1.StockLine
@@ -54,7 +57,7 @@ func TestReserveStock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, "")
+			f := newFixture(t, b.New(t))
 			resp, err := f.reserve("order-1", tt.lines...)
 			if code := status.Code(err); code != tt.wantCode {
 				t.Fatalf("code = %v (%v), want %v", code, err, tt.wantCode)
@@ -90,7 +93,9 @@ func TestReserveStock(t *testing.T) {
 	}
 }
 
-func TestReserveStockInvalid(t *testing.T) {
+func TestReserveStockInvalid(t *testing.T) { forEachBackend(t, testReserveStockInvalid) }
+
+func testReserveStockInvalid(t *testing.T, b testkit.Backend) {
 	tooMany := make([]*shopv1.StockLine, 51)
 	for i := range tooMany {
 		tooMany[i] = line(int64(i%12+1), 1)
@@ -110,7 +115,7 @@ func TestReserveStockInvalid(t *testing.T) {
 		{name: "quantity over 1000", orderID: "o", lines: []*shopv1.StockLine{line(1, 1001)}},
 		{name: "duplicate product", orderID: "o", lines: []*shopv1.StockLine{line(1, 1), line(2, 1), line(1, 2)}},
 	}
-	f := newFixture(t, "")
+	f := newFixture(t, b.New(t))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.reserve(tt.orderID, tt.lines...)
@@ -127,8 +132,10 @@ func TestReserveStockInvalid(t *testing.T) {
 	}
 }
 
-func TestReserveStockIsIdempotent(t *testing.T) {
-	f := newFixture(t, "")
+func TestReserveStockIsIdempotent(t *testing.T) { forEachBackend(t, testReserveStockIsIdempotent) }
+
+func testReserveStockIsIdempotent(t *testing.T, b testkit.Backend) {
+	f := newFixture(t, b.New(t))
 	first, err := f.reserve("order-1", line(3, 4), line(4, 1))
 	if err != nil {
 		t.Fatal(err)
@@ -149,8 +156,10 @@ func TestReserveStockIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestReleaseStock(t *testing.T) {
-	f := newFixture(t, "")
+func TestReleaseStock(t *testing.T) { forEachBackend(t, testReleaseStock) }
+
+func testReleaseStock(t *testing.T, b testkit.Backend) {
+	f := newFixture(t, b.New(t))
 	ctx := context.Background()
 	if _, err := f.reserve("order-1", line(2, 7), line(6, 3)); err != nil {
 		t.Fatal(err)
@@ -189,7 +198,11 @@ func TestReleaseStock(t *testing.T) {
 }
 
 func TestReserveStockRejectsMixedCurrencies(t *testing.T) {
-	f := newFixture(t, "")
+	forEachBackend(t, testReserveStockRejectsMixedCurrencies)
+}
+
+func testReserveStockRejectsMixedCurrencies(t *testing.T, b testkit.Backend) {
+	f := newFixture(t, b.New(t))
 	if _, err := f.svc.db.Exec(`INSERT INTO products (id, sku, name, price_cents, currency, stock) VALUES (100, 'EU-1', 'Euro Mug', 1100, 'EUR', 10)`); err != nil {
 		t.Fatal(err)
 	}
@@ -204,8 +217,10 @@ func TestReserveStockRejectsMixedCurrencies(t *testing.T) {
 
 // TestReserveStockConcurrent checks that concurrent orders never oversell:
 // the check and the decrement share one write transaction.
-func TestReserveStockConcurrent(t *testing.T) {
-	f := newFixture(t, "")
+func TestReserveStockConcurrent(t *testing.T) { forEachBackend(t, testReserveStockConcurrent) }
+
+func testReserveStockConcurrent(t *testing.T, b testkit.Backend) {
+	f := newFixture(t, b.New(t))
 	const perOrder, orders = 7, 12 // product 5 has 50: 7 orders fit, 5 do not
 	var (
 		wg            sync.WaitGroup

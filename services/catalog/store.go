@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -104,8 +105,12 @@ func (e *InsufficientStockError) Unwrap() error { return ErrInsufficientStock }
 
 // store is the catalog's SQL.
 type store struct {
-	db     *sql.DB
+	db *sql.DB
+	// system is the engine's name in query spans (db.system.name).
+	system string
 	tracer trace.Tracer
+	// spanOptions caches each query's span options (querySpan).
+	spanOptions sync.Map
 	// incidents can slow a query down or split one into many.
 	incidents *incident.Set
 }
@@ -128,8 +133,8 @@ func scanProduct(scan func(...any) error) (Product, error) {
 const (
 	listProductsQuery = `SELECT ` + productColumns + ` FROM products ORDER BY id`
 	listNoStockQuery  = `SELECT id, sku, name, description, price_cents, currency FROM products ORDER BY id`
-	stockQuery        = `SELECT stock FROM products WHERE id = ?`
-	getProductQuery   = `SELECT ` + productColumns + ` FROM products WHERE id = ?`
+	stockQuery        = `SELECT stock FROM products WHERE id = $1`
+	getProductQuery   = `SELECT ` + productColumns + ` FROM products WHERE id = $1`
 )
 
 func (st *store) listProducts(ctx context.Context) ([]Product, error) {
@@ -169,6 +174,9 @@ func (st *store) listProductsOneByOne(ctx context.Context) ([]Product, error) {
 	return out, nil
 }
 
+// listCapacity is the products list's starting capacity.
+const listCapacity = 16
+
 func (st *store) queryProducts(ctx context.Context, query string, delay time.Duration, scan func(func(...any) error) (Product, error)) ([]Product, error) {
 	if err := stall(ctx, delay); err != nil {
 		return nil, err
@@ -178,7 +186,9 @@ func (st *store) queryProducts(ctx context.Context, query string, delay time.Dur
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Product
+	// Room for the seeded catalog, so that the list is not regrown row by
+	// row on every call.
+	out := make([]Product, 0, listCapacity)
 	for rows.Next() {
 		p, err := scan(rows.Scan)
 		if err != nil {

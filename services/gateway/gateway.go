@@ -76,7 +76,7 @@ func admin(o Options) http.Handler {
 }
 
 // Handler returns the whole HTTP surface: the API under /api/v1 and the
-// admin endpoints GET /metrics and GET /healthz.
+// admin endpoints GET /metrics, GET /livez and GET /healthz.
 func (g *Gateway) Handler() http.Handler { return g.handler }
 
 // middleware is the gateway's middleware chain, outermost first.

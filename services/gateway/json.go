@@ -132,6 +132,9 @@ func jsonKind(t reflect.Type) string {
 	}
 }
 
+// newline ends every JSON answer.
+var newline = []byte{'\n'}
+
 // writeJSON answers with v as JSON.
 func writeJSON(log *slog.Logger, w http.ResponseWriter, r *http.Request, status int, v any) {
 	body, err := json.Marshal(v)
@@ -144,7 +147,13 @@ func writeJSON(log *slog.Logger, w http.ResponseWriter, r *http.Request, status 
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	if _, err := w.Write(append(body, '\n')); err != nil {
+	// Two writes into net/http's buffer rather than append(body, '\n'),
+	// which copied the whole body once more.
+	_, err = w.Write(body)
+	if err == nil {
+		_, err = w.Write(newline)
+	}
+	if err != nil {
 		log.DebugContext(r.Context(), "writing answer", "error", err)
 	}
 }

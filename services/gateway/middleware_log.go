@@ -18,24 +18,32 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 			next.ServeHTTP(sw, r.WithContext(ctx))
 
 			code := sw.code()
-			attrs := []any{
-				"method", r.Method,
-				"route", routeOf(r),
-				"path", r.URL.Path,
-				"status", code,
-				"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
-			}
-			if state.code != "" {
-				attrs = append(attrs, "error_code", state.code)
-			}
-			if state.cause != nil {
-				attrs = append(attrs, "error", state.cause.Error())
-			}
 			level := slog.LevelInfo
 			if code >= 500 {
 				level = slog.LevelError
 			}
-			log.Log(ctx, level, "http request handled", attrs...)
+			if !log.Enabled(ctx, level) {
+				return
+			}
+			// slog.Attrs, not alternating keys and values: no value is
+			// boxed into an interface.
+			attrs := [7]slog.Attr{
+				slog.String("method", r.Method),
+				slog.String("route", routeOf(r)),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", code),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			}
+			n := 5
+			if state.code != "" {
+				attrs[n] = slog.String("error_code", state.code)
+				n++
+			}
+			if state.cause != nil {
+				attrs[n] = slog.String("error", state.cause.Error())
+				n++
+			}
+			log.LogAttrs(ctx, level, "http request handled", attrs[:n]...)
 		})
 	}
 }

@@ -9,9 +9,13 @@ import (
 )
 
 // measureRequests counts and times each request. It runs inside the span,
-// so that a latency bucket's exemplar points at the request's trace.
-func measureRequests(m *httpMetrics) func(http.Handler) http.Handler {
+// so that a latency bucket's exemplar points at the request's trace. Off
+// (SHOPLAB_SIGNALS without metrics), it passes requests through.
+func measureRequests(m *httpMetrics, on bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
+		if !on {
+			return next
+		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			m.inFlight.Inc()

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/shoplab/shoplab/internal/incident"
+	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
@@ -33,7 +34,13 @@ func routes(
 	// The admin endpoints stay outside the chain: Prometheus scrapes and
 	// health probes would drown the shop's own traffic.
 	root.Method(http.MethodGet, "/metrics", admin)
-	root.Method(http.MethodGet, "/healthz", admin)
+	// Liveness (shallow) and readiness (deep, the backends' health):
+	// server.AdminRoutes says why they differ.
+	root.Method(http.MethodGet, server.LivePath, admin)
+	root.Method(http.MethodGet, server.ReadyPath, admin)
+	// Go's profiles, for loopback callers only (the admin handler
+	// refuses others).
+	root.Handle(server.PprofPrefix+"*", admin)
 	if incidents {
 		// The lab's incident switches: never counted, traced or logged,
 		// so that nothing names an incident.
@@ -67,7 +74,7 @@ func middlewareChain(tel *telemetry.Telemetry, metrics *httpMetrics, faults bool
 		extractTraceContext(tel.Propagator),
 		withRegion,
 		traceRequests(tel.Tracer()),
-		measureRequests(metrics),
+		measureRequests(metrics, tel.Signals.Metrics()),
 		logRequests(tel.Logger),
 		answerAtHardStop,
 		recoverPanics(tel.Logger),

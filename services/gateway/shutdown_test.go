@@ -140,7 +140,7 @@ func TestStopAnswersRequestInFlight(t *testing.T) {
 }
 
 // TestHealthzWhileDraining: once the gateway stops, /healthz answers 503
-// "draining" and a new request 503 shutting_down, while the request in
+// "draining", /livez still 200, and a new request 503 shutting_down, while the request in
 // flight may still finish.
 func TestHealthzWhileDraining(t *testing.T) {
 	healthy := map[string]server.Check{"catalog": func(context.Context) error { return nil }}
@@ -161,6 +161,9 @@ func TestHealthzWhileDraining(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&body)
 		return resp.StatusCode == http.StatusServiceUnavailable && body.Status == "draining"
 	})
+	if live := fetchStatus(gw.url + server.LivePath); live != http.StatusOK {
+		t.Errorf("/livez while draining: %s, want 200: a liveness probe would kill the draining gateway", http.StatusText(live))
+	}
 	resp, err := http.Get(gw.url + "/api/v1/products")
 	if err != nil {
 		t.Fatalf("a new request while draining: %v, want a 503", err)

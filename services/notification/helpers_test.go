@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime/quotedprintable"
 	"net/mail"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -71,11 +70,12 @@ func startService(t *testing.T, brokers []string, smtp config.SMTP, logs io.Writ
 }
 
 // startServiceWith runs a notification service with o until the test
-// ends; an empty DBPath is a fresh database, a nil Telemetry logs nowhere.
+// ends; a zero Database is a fresh SQLite one, a nil Telemetry logs
+// nowhere.
 func startServiceWith(t *testing.T, o Options) *Service {
 	t.Helper()
-	if o.DBPath == "" {
-		o.DBPath = filepath.Join(t.TempDir(), "notification.db")
+	if o.Database.IsZero() {
+		o.Database = testkit.SQLiteSource(t)
 	}
 	if o.Telemetry == nil {
 		o.Telemetry = newTelemetry(t, "notification", nil)
@@ -246,7 +246,7 @@ func emailRow(t *testing.T, s *Service, eventID string) row {
 		r         row
 		lastError sql.NullString
 	)
-	err := s.db.QueryRow(`SELECT status, attempts, last_error FROM processed_events WHERE event_id = ?`, eventID).Scan(&r.status, &r.attempts, &lastError)
+	err := s.db.QueryRow(`SELECT status, attempts, last_error FROM processed_events WHERE event_id = $1`, eventID).Scan(&r.status, &r.attempts, &lastError)
 	if errors.Is(err, sql.ErrNoRows) {
 		return row{}
 	}
@@ -271,4 +271,12 @@ func logLines(t *testing.T, logs string, msg string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// forEachBackend runs a storage test once per engine (SQLite, PostgreSQL),
+// as a subtest named for it.
+func forEachBackend(t *testing.T, test func(t *testing.T, be testkit.Backend)) {
+	for _, be := range testkit.Backends() {
+		t.Run(be.Name, func(t *testing.T) { test(t, be) })
+	}
 }

@@ -17,10 +17,14 @@ import (
 const deliveryTimeout = 30 * time.Second
 
 func TestOrderPlacedSendsOneEmailPerEvent(t *testing.T) {
+	forEachBackend(t, testOrderPlacedSendsOneEmailPerEvent)
+}
+
+func testOrderPlacedSendsOneEmailPerEvent(t *testing.T, be testkit.Backend) {
 	t.Parallel()
 	b := startBroker(t)
 	mailbox := startSMTP(t, 0)
-	s := startService(t, b.Addrs(), mailbox.config(), nil)
+	s := startServiceWith(t, Options{Database: be.New(t), Brokers: b.Addrs(), SMTP: mailbox.config()})
 	p := newProducer(t, b.Addrs())
 
 	first := orderEvent(t, "evt-1", "order-1")
@@ -99,11 +103,13 @@ func TestOrderPlacedSendsOneEmailPerEvent(t *testing.T) {
 	}
 }
 
-func TestSMTPFailureIsRetried(t *testing.T) {
+func TestSMTPFailureIsRetried(t *testing.T) { forEachBackend(t, testSMTPFailureIsRetried) }
+
+func testSMTPFailureIsRetried(t *testing.T, be testkit.Backend) {
 	t.Parallel()
 	b := startBroker(t)
 	mailbox := startSMTP(t, 1)
-	s := startService(t, b.Addrs(), mailbox.config(), nil)
+	s := startServiceWith(t, Options{Database: be.New(t), Brokers: b.Addrs(), SMTP: mailbox.config()})
 	p := newProducer(t, b.Addrs())
 
 	p.publish(t, events.TopicUserRegistered, "user-1", userEvent(t, "evt-u1"))

@@ -10,6 +10,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/events"
 	"github.com/shoplab/shoplab/internal/testkit"
 )
@@ -20,6 +21,10 @@ import (
 // and the rest must flow, including past an address that is only
 // greylisted (4xx) and stays pending.
 func TestPoisonRecipientDoesNotBlockOthers(t *testing.T) {
+	forEachBackend(t, testPoisonRecipientDoesNotBlockOthers)
+}
+
+func testPoisonRecipientDoesNotBlockOthers(t *testing.T, be testkit.Backend) {
 	t.Parallel()
 	b := startBroker(t)
 	const (
@@ -34,6 +39,7 @@ func TestPoisonRecipientDoesNotBlockOthers(t *testing.T) {
 	})
 	var logs testkit.SyncBuffer
 	s := startServiceWith(t, Options{
+		Database:        be.New(t),
 		Telemetry:       newTelemetry(t, "notification", &logs),
 		Brokers:         b.Addrs(),
 		SMTP:            mailbox.config(),
@@ -241,7 +247,7 @@ func TestLagRisesWhileConsumerIsStuck(t *testing.T) {
 	b := startBroker(t)
 	mailbox := startSMTP(t, 0)
 	dbPath := t.TempDir() + "/notification.db"
-	s := startServiceWith(t, Options{DBPath: dbPath, Brokers: b.Addrs(), SMTP: mailbox.config()})
+	s := startServiceWith(t, Options{Database: database.Source{Path: dbPath}, Brokers: b.Addrs(), SMTP: mailbox.config()})
 	p := newProducer(t, b.Addrs())
 	reg := s.tel.Registry
 

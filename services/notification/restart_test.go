@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/otel/propagation"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/events"
 	"github.com/shoplab/shoplab/internal/testkit"
 )
@@ -23,7 +24,7 @@ func TestLeaseOfDeadProcessIsReleasedAtStart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "notification.db")
 	ctx := t.Context()
 
-	prev, err := New(ctx, Options{DBPath: path, Telemetry: newTelemetry(t, "notification", nil), Brokers: b.Addrs(), SMTP: mailbox.config()})
+	prev, err := New(ctx, Options{Database: database.Source{Path: path}, Telemetry: newTelemetry(t, "notification", nil), Brokers: b.Addrs(), SMTP: mailbox.config()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestLeaseOfDeadProcessIsReleasedAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := startServiceWith(t, Options{DBPath: path, Brokers: b.Addrs(), SMTP: mailbox.config()})
+	s := startServiceWith(t, Options{Database: database.Source{Path: path}, Brokers: b.Addrs(), SMTP: mailbox.config()})
 	// Far shorter than the lease, generous for a loaded machine.
 	const prompt = 10 * time.Second
 	testkit.WaitFor(t, prompt, "the e-mail the dead process was sending, sent by the next", func() bool {
@@ -75,13 +76,16 @@ func TestLeaseOfDeadProcessIsReleasedAtStart(t *testing.T) {
 // TestSendRecordedOnAcceptance: the e-mail is recorded as sent as soon as
 // the server accepts it, not once it answers QUIT, so that a crash while
 // the conversation ends does not send it again.
-func TestSendRecordedOnAcceptance(t *testing.T) {
+func TestSendRecordedOnAcceptance(t *testing.T) { forEachBackend(t, testSendRecordedOnAcceptance) }
+
+func testSendRecordedOnAcceptance(t *testing.T, be testkit.Backend) {
 	t.Parallel()
 	b := startBroker(t)
 	mailbox := startSMTPWith(t, smtpBehaviour{stallQuit: true})
 	s := startServiceWith(t, Options{
-		Brokers: b.Addrs(),
-		SMTP:    mailbox.config(),
+		Database: be.New(t),
+		Brokers:  b.Addrs(),
+		SMTP:     mailbox.config(),
 		// The unanswered QUIT ends with the send timeout: far later than
 		// the test waits.
 		SendTimeout: 10 * time.Minute,

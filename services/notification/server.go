@@ -14,7 +14,7 @@ import (
 func Build(ctx context.Context, d server.Deps) (*server.Unit, error) {
 	incidents := incident.NewSet(topology.Notification)
 	svc, err := New(ctx, Options{
-		DBPath: d.DBPath(topology.Notification), Telemetry: d.Telemetry, Brokers: d.Brokers, SMTP: d.Config.SMTP,
+		Database: d.Database(topology.Notification), Telemetry: d.Telemetry, Brokers: d.Brokers, Partitions: d.Config.KafkaPartitions, SMTP: d.Config.SMTP,
 		Incidents: incidents,
 	})
 	if err != nil {

@@ -22,10 +22,10 @@ import (
 	"time"
 
 	"github.com/shoplab/shoplab/internal/config"
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/events"
 	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
-	"github.com/shoplab/shoplab/internal/sqlitedb"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
@@ -37,11 +37,16 @@ const defaultFrom = "ShopEase <orders@shopease.test>"
 
 // Options are the notification service's dependencies.
 type Options struct {
-	// DBPath is the service's own SQLite database: the e-mail inbox.
-	DBPath    string
+	// Database is the service's own database, SQLite or PostgreSQL: the
+	// e-mail inbox.
+	Database  database.Source
 	Telemetry *telemetry.Telemetry
 	// Brokers are the Kafka bootstrap addresses.
 	Brokers []string
+	// Partitions is how many partitions a topic the service finds missing
+	// is created with; 0 means events.DefaultPartitions. Up to that many
+	// replicas share the consumer group's work.
+	Partitions int
 	// SMTP is the mail server; when SMTP.Enabled() is false e-mails are
 	// only logged.
 	SMTP config.SMTP
@@ -65,6 +70,7 @@ type Options struct {
 // Service is the notification service.
 type Service struct {
 	db      *sql.DB
+	dialect database.Dialect
 	tel     *telemetry.Telemetry
 	brokers []string
 	smtp    config.SMTP
@@ -72,6 +78,8 @@ type Service struct {
 	channel string
 	now     func() time.Time
 	metrics *metrics
+	// partitions is what a missing topic is created with.
+	partitions int
 
 	sendTimeout     time.Duration
 	retryBackoff    time.Duration
@@ -87,8 +95,8 @@ type Service struct {
 // registers the service's metrics. It does not contact Kafka or the SMTP
 // server; Run does.
 func New(ctx context.Context, o Options) (*Service, error) {
-	if o.Telemetry == nil || o.DBPath == "" || len(o.Brokers) == 0 {
-		return nil, errors.New("notification: DBPath, Telemetry and Brokers are required")
+	if o.Telemetry == nil || o.Database.IsZero() || len(o.Brokers) == 0 {
+		return nil, errors.New("notification: Database, Telemetry and Brokers are required")
 	}
 	fromText := o.SMTP.From
 	if fromText == "" {
@@ -110,12 +118,13 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notification: %w", err)
 	}
-	db, err := sqlitedb.Open(ctx, o.DBPath, migrations)
+	db, err := database.Open(ctx, o.Database, migrations)
 	if err != nil {
 		return nil, fmt.Errorf("notification: %w", err)
 	}
 	return &Service{
 		db:      db,
+		dialect: o.Database.Dialect(),
 		tel:     o.Telemetry,
 		brokers: o.Brokers,
 		smtp:    o.SMTP,
@@ -123,6 +132,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		channel: channel,
 		now:     now,
 		metrics: m,
+
+		partitions: o.Partitions,
 
 		sendTimeout:     cmp.Or(o.SendTimeout, defaultSendTimeout),
 		retryBackoff:    cmp.Or(o.RetryBackoff, defaultRetryBackoff),
@@ -135,7 +146,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 
 // Checks are the service's health checks.
 func (s *Service) Checks() map[string]server.Check {
-	return map[string]server.Check{"sqlite": s.db.PingContext}
+	return map[string]server.Check{string(s.dialect): s.db.PingContext}
 }
 
 // Run consumes events and sends their e-mails until ctx ends. The sender
@@ -180,7 +191,7 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) ensureTopics(ctx context.Context) bool {
 	backoff := 250 * time.Millisecond
 	for {
-		err := events.EnsureTopics(ctx, s.brokers, events.Topics()...)
+		err := events.EnsureTopics(ctx, s.brokers, s.partitions, events.Topics()...)
 		if err == nil {
 			return true
 		}

@@ -6,16 +6,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/propagation"
 
-	"github.com/shoplab/shoplab/internal/sqlitedb"
+	"github.com/shoplab/shoplab/internal/database"
 )
 
-// migrations[i] takes the schema from version i to i+1; append, never edit.
-var migrations = []string{`
+// migrations are the schema steps, one list per engine (see
+// database.Migrations); append, never edit. PostgreSQL starts from the
+// schema SQLite reached.
+var migrations = database.Migrations{SQLite: []string{`
 CREATE TABLE processed_events (
 	event_id   TEXT    PRIMARY KEY,
 	topic      TEXT    NOT NULL,
@@ -61,7 +64,27 @@ CREATE INDEX processed_events_due ON processed_events (next_attempt_at) WHERE st
 	// waiting for their lease.
 	`
 ALTER TABLE processed_events ADD COLUMN leased_until INTEGER; -- unix nanoseconds: next_attempt_at while a sender holds the row; NULL otherwise
-`}
+`}, Postgres: []string{`
+CREATE TABLE processed_events (
+	event_id        TEXT    PRIMARY KEY,
+	topic           TEXT    NOT NULL,
+	status          TEXT    NOT NULL CHECK (status IN ('pending', 'sent', 'dead')),
+	recipient       TEXT    NOT NULL,
+	recipient_name  TEXT    NOT NULL DEFAULT '',
+	subject         TEXT    NOT NULL,
+	body            TEXT    NOT NULL DEFAULT '',
+	trace_headers   TEXT    NOT NULL DEFAULT '{}', -- JSON: W3C trace context and baggage of the consumer span
+	occurred_at     BIGINT,                        -- unix nanoseconds; NULL when the event had none
+	created_at      BIGINT  NOT NULL,              -- unix nanoseconds: accepted from Kafka
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at BIGINT  NOT NULL DEFAULT 0,    -- unix nanoseconds; meaningful while pending
+	last_error      TEXT,                          -- the last failure; for a dead row, why it was given up
+	sent_at         BIGINT,
+	dead_at         BIGINT,
+	leased_until    BIGINT                         -- unix nanoseconds: next_attempt_at while a sender holds the row; NULL otherwise
+);
+CREATE INDEX processed_events_due ON processed_events (next_attempt_at) WHERE status = 'pending';
+`}}
 
 // Event statuses.
 const (
@@ -69,6 +92,14 @@ const (
 	statusSent    = "sent"
 	statusDead    = "dead"
 )
+
+// claimDueQuery reads the pending e-mails whose attempt is due.
+const claimDueQuery = `
+	SELECT event_id, topic, recipient, recipient_name, subject, body, trace_headers, occurred_at, attempts
+	FROM processed_events
+	WHERE status = $1 AND next_attempt_at <= $2
+	ORDER BY next_attempt_at, created_at
+	LIMIT $3`
 
 // queued is a pending e-mail as the sender needs it.
 type queued struct {
@@ -87,7 +118,9 @@ type queued struct {
 // store records the e-mail of event eventID as pending, due now, unless
 // the event is known already; it reports whether it stored it. The row is
 // committed when store returns, before the consumer commits the offset:
-// an accepted event is never lost.
+// an accepted event is never lost. The primary key decides, not a read
+// before the write: of replicas handed the same event at once (a
+// rebalance), exactly one stores it and the others are told it is known.
 func (s *Service) store(ctx context.Context, eventID, topic string, occurredAt time.Time, e email, trace propagation.MapCarrier) (bool, error) {
 	headers, err := json.Marshal(trace)
 	if err != nil {
@@ -100,7 +133,7 @@ func (s *Service) store(ctx context.Context, eventID, topic string, occurredAt t
 	now := s.now().UnixNano()
 	res, err := s.db.ExecContext(ctx, `
 		INSERT INTO processed_events (event_id, topic, status, recipient, recipient_name, subject, body, trace_headers, occurred_at, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (event_id) DO NOTHING`,
 		eventID, topic, statusPending, e.to.Address, e.to.Name, e.subject, e.body, string(headers), occurred, now, now)
 	if err != nil {
@@ -121,16 +154,19 @@ func (s *Service) store(ctx context.Context, eventID, topic string, occurredAt t
 // ends the lease. One that ran out means that the outcome could not be
 // recorded, and the e-mail is tried again; the leases of a process that
 // died are released at the next start (releaseLeases).
+//
+// On PostgreSQL the rows are read FOR UPDATE SKIP LOCKED: the senders of
+// several replicas claiming at once take different rows, instead of each
+// sending the same e-mails.
 func (s *Service) claimDue(ctx context.Context, limit int, lease time.Duration) ([]queued, error) {
 	var out []queued
 	now := s.now()
-	err := sqlitedb.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `
-			SELECT event_id, topic, recipient, recipient_name, subject, body, trace_headers, occurred_at, attempts
-			FROM processed_events
-			WHERE status = ? AND next_attempt_at <= ?
-			ORDER BY next_attempt_at, created_at
-			LIMIT ?`, statusPending, now.UnixNano(), limit)
+	query := claimDueQuery
+	if s.dialect == database.Postgres {
+		query += ` FOR UPDATE SKIP LOCKED`
+	}
+	err := database.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, query, statusPending, now.UnixNano(), limit)
 		if err != nil {
 			return err
 		}
@@ -163,13 +199,15 @@ func (s *Service) claimDue(ctx context.Context, limit int, lease time.Duration) 
 			return nil
 		}
 		until := now.Add(lease).UnixNano()
-		args := make([]any, 0, len(out)+2)
-		args = append(args, until, until)
-		for _, q := range out {
+		args := make([]any, 0, len(out)+1)
+		args = append(args, until)
+		ids := make([]string, len(out))
+		for i, q := range out {
 			args = append(args, q.eventID)
+			ids[i] = "$" + strconv.Itoa(len(args))
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE processed_events SET attempts = attempts + 1, next_attempt_at = ?, leased_until = ?
-			WHERE event_id IN (?`+strings.Repeat(", ?", len(out)-1)+`)`, args...)
+		_, err = tx.ExecContext(ctx, `UPDATE processed_events SET attempts = attempts + 1, next_attempt_at = $1, leased_until = $1
+			WHERE event_id IN (`+strings.Join(ids, ", ")+`)`, args...)
 		return err
 	})
 	if err != nil {
@@ -179,13 +217,20 @@ func (s *Service) claimDue(ctx context.Context, limit int, lease time.Duration) 
 }
 
 // releaseLeases makes the e-mails leased to a sender due now and returns
-// how many there were. Call it before the sender starts: a service owns
-// its database, so a lease found then was taken by a process that died
-// mid-send, and waiting for it to run out would only delay the e-mail.
-// The dead process's attempt stays counted.
+// how many there were. Call it before the sender starts: a SQLite
+// database belongs to one process, so a lease found then was taken by a
+// process that died mid-send, and waiting for it to run out would only
+// delay the e-mail. The dead process's attempt stays counted.
+//
+// A PostgreSQL database is shared by replicas, and a lease found at start
+// may be a live replica's, mid-send: releasing it would send that e-mail
+// twice. There, leases run out by themselves and nothing is released.
 func (s *Service) releaseLeases(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE processed_events SET next_attempt_at = ?, leased_until = NULL
-		WHERE status = ? AND leased_until IS NOT NULL`, s.now().UnixNano(), statusPending)
+	if s.dialect == database.Postgres {
+		return 0, nil
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE processed_events SET next_attempt_at = $1, leased_until = NULL
+		WHERE status = $2 AND leased_until IS NOT NULL`, s.now().UnixNano(), statusPending)
 	if err != nil {
 		return 0, fmt.Errorf("release leases: %w", err)
 	}
@@ -200,7 +245,7 @@ func (s *Service) releaseLeases(ctx context.Context) (int64, error) {
 // when none is pending.
 func (s *Service) nextDue(ctx context.Context) (at time.Time, ok bool, err error) {
 	var next sql.NullInt64
-	err = s.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM processed_events WHERE status = ?`, statusPending).Scan(&next)
+	err = s.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM processed_events WHERE status = $1`, statusPending).Scan(&next)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next due e-mail: %w", err)
 	}
@@ -212,19 +257,19 @@ func (s *Service) nextDue(ctx context.Context) (at time.Time, ok bool, err error
 
 // markSent records that the event's e-mail went out.
 func (s *Service) markSent(ctx context.Context, eventID string) error {
-	return s.update(ctx, eventID, `UPDATE processed_events SET status = ?, sent_at = ?, last_error = NULL, leased_until = NULL WHERE event_id = ?`,
+	return s.update(ctx, eventID, `UPDATE processed_events SET status = $1, sent_at = $2, last_error = NULL, leased_until = NULL WHERE event_id = $3`,
 		statusSent, s.now().UnixNano(), eventID)
 }
 
 // markRetry schedules the event's next attempt at at.
 func (s *Service) markRetry(ctx context.Context, eventID string, at time.Time, cause error) error {
-	return s.update(ctx, eventID, `UPDATE processed_events SET next_attempt_at = ?, last_error = ?, leased_until = NULL WHERE event_id = ?`,
+	return s.update(ctx, eventID, `UPDATE processed_events SET next_attempt_at = $1, last_error = $2, leased_until = NULL WHERE event_id = $3`,
 		at.UnixNano(), cause.Error(), eventID)
 }
 
 // markDead gives up on the event's e-mail, keeping why.
 func (s *Service) markDead(ctx context.Context, eventID string, cause error) error {
-	return s.update(ctx, eventID, `UPDATE processed_events SET status = ?, dead_at = ?, last_error = ?, leased_until = NULL WHERE event_id = ?`,
+	return s.update(ctx, eventID, `UPDATE processed_events SET status = $1, dead_at = $2, last_error = $3, leased_until = NULL WHERE event_id = $4`,
 		statusDead, s.now().UnixNano(), cause.Error(), eventID)
 }
 
@@ -244,7 +289,7 @@ type backlog struct {
 // pendingBacklog returns the pending e-mails by topic.
 func (s *Service) pendingBacklog(ctx context.Context) (map[string]backlog, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT topic, COUNT(*), MIN(created_at) FROM processed_events WHERE status = ? GROUP BY topic`, statusPending)
+		`SELECT topic, COUNT(*), MIN(created_at) FROM processed_events WHERE status = $1 GROUP BY topic`, statusPending)
 	if err != nil {
 		return nil, fmt.Errorf("pending e-mails: %w", err)
 	}

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/shoplab/shoplab/internal/sqlitedb"
+	"github.com/shoplab/shoplab/internal/database"
 )
 
 // TestMigrationKeepsSentEvents: upgrading to the inbox keeps the sent
@@ -15,7 +15,7 @@ import (
 func TestMigrationKeepsSentEvents(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "notification.db")
-	db, err := sqlitedb.Open(ctx, path, migrations[:1])
+	db, err := database.Open(ctx, database.Source{Path: path}, database.Migrations{SQLite: migrations.SQLite[:1]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestMigrationKeepsSentEvents(t *testing.T) {
 	}
 	db.Close()
 
-	db, err = sqlitedb.Open(ctx, path, migrations)
+	db, err = database.Open(ctx, database.Source{Path: path}, migrations)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -22,12 +21,14 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/shoplab/shoplab/internal/broker"
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/events"
 	"github.com/shoplab/shoplab/internal/fault"
 	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/outbox"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 	"github.com/shoplab/shoplab/services/catalog"
 )
@@ -47,9 +48,9 @@ type fixture struct {
 	pub          *switchPublisher
 	kafka        *events.Publisher
 	broker       *broker.Broker
-	// dbPath and catalog let a test start a second service, as after a
+	// src and catalog let a test start a second service, as after a
 	// restart.
-	dbPath  string
+	src     database.Source
 	catalog shopv1.CatalogServiceClient
 }
 
@@ -67,6 +68,9 @@ type fixtureOptions struct {
 	reconcileInterval  time.Duration
 	// incidents are the service's lab incidents.
 	incidents *incident.Set
+	// backend makes the databases, orders' and the catalog's; the zero
+	// Backend makes SQLite ones.
+	backend testkit.Backend
 }
 
 // newFixture starts everything; a non-nil stub replaces the real catalog
@@ -80,12 +84,15 @@ func newFixtureWith(t *testing.T, o fixtureOptions) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{}
-	dir := t.TempDir()
+	newDB := testkit.SQLiteSource
+	if o.backend.New != nil {
+		newDB = o.backend.New
+	}
 	stub := o.stub
 
 	catTel, catSpans := newTelemetry(t, "catalog")
 	f.catalogSpans = catSpans
-	cat, err := catalog.New(ctx, catalog.Options{DBPath: filepath.Join(dir, "catalog.db"), Telemetry: catTel})
+	cat, err := catalog.New(ctx, catalog.Options{Database: newDB(t), Telemetry: catTel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,9 +132,9 @@ func newFixtureWith(t *testing.T, o fixtureOptions) *fixture {
 	t.Cleanup(func() { f.kafka.Close() })
 	f.pub = &switchPublisher{to: f.kafka}
 
-	f.dbPath = filepath.Join(dir, "orders.db")
+	f.src = newDB(t)
 	f.svc, err = New(ctx, Options{
-		DBPath: f.dbPath, Telemetry: tel, Catalog: catClient, Publisher: f.pub,
+		Database: f.src, Telemetry: tel, Catalog: catClient, Publisher: f.pub,
 		ReservationTimeout: o.reservationTimeout, ReconcileInterval: o.reconcileInterval,
 		Incidents: o.incidents,
 	})
@@ -349,4 +356,12 @@ func (c *recordingCatalog) ReleaseStock(ctx context.Context, req *shopv1.Release
 		return nil, status.Error(codes.Unavailable, "connection error: the catalog went away")
 	}
 	return c.CatalogServiceClient.ReleaseStock(ctx, req, opts...)
+}
+
+// forEachBackend runs a storage test once per engine (SQLite, PostgreSQL),
+// as a subtest named for it.
+func forEachBackend(t *testing.T, test func(t *testing.T, b testkit.Backend)) {
+	for _, b := range testkit.Backends() {
+		t.Run(b.Name, func(t *testing.T) { test(t, b) })
+	}
 }

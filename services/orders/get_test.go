@@ -9,11 +9,14 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
-func TestGetOrder(t *testing.T) {
-	f := newFixture(t, nil)
+func TestGetOrder(t *testing.T) { forEachBackend(t, testGetOrder) }
+
+func testGetOrder(t *testing.T, b testkit.Backend) {
+	f := newFixtureWith(t, fixtureOptions{backend: b})
 	ctx := context.Background()
 	order, err := f.place(ctx, "alice", line(4, 1))
 	if err != nil {

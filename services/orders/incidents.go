@@ -9,6 +9,7 @@ import (
 	otelcodes "go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/region"
 )
 
@@ -72,6 +73,14 @@ func (s *Service) holdWriteLock(ctx context.Context, hold time.Duration, changed
 		return
 	}
 	defer tx.Rollback()
+	// PostgreSQL has no database-wide write lock to take at BEGIN; the
+	// table lock that stops other inserts into orders (reads go on) is
+	// what the job's writes would hold.
+	if s.dialect == database.Postgres {
+		if _, err := tx.ExecContext(ctx, `LOCK TABLE orders IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return
+		}
+	}
 	// A read inside the write transaction, as the batch job would do.
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM orders`).Scan(&n); err != nil {

@@ -85,7 +85,7 @@ func TestLockContentionSlowsPlacement(t *testing.T) {
 	set := incident.NewSet(topology.Orders)
 	f := newFixtureWith(t, fixtureOptions{incidents: set})
 	runService(t, f)
-	probe, err := sql.Open("sqlite3", fmt.Sprintf("file:%s?_busy_timeout=0&_txlock=immediate", f.dbPath))
+	probe, err := sql.Open("sqlite3", fmt.Sprintf("file:%s?_busy_timeout=0&_txlock=immediate", f.src.Path))
 	if err != nil {
 		t.Fatal(err)
 	}

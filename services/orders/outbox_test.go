@@ -10,8 +10,10 @@ import (
 
 // TestOutboxSurvivesBrokerOutage checks that orders are accepted while
 // Kafka is down, and that their events go out once it is back.
-func TestOutboxSurvivesBrokerOutage(t *testing.T) {
-	f := newFixture(t, nil)
+func TestOutboxSurvivesBrokerOutage(t *testing.T) { forEachBackend(t, testOutboxSurvivesBrokerOutage) }
+
+func testOutboxSurvivesBrokerOutage(t *testing.T, b testkit.Backend) {
+	f := newFixtureWith(t, fixtureOptions{backend: b})
 	ctx := context.Background()
 	f.pub.set(brokerDown{})
 	const n = 3
@@ -38,8 +40,10 @@ func TestOutboxSurvivesBrokerOutage(t *testing.T) {
 
 // TestRunRelaysAfterCommit checks that Run publishes a new order's event
 // without waiting for its poll interval, and stops cleanly.
-func TestRunRelaysAfterCommit(t *testing.T) {
-	f := newFixture(t, nil)
+func TestRunRelaysAfterCommit(t *testing.T) { forEachBackend(t, testRunRelaysAfterCommit) }
+
+func testRunRelaysAfterCommit(t *testing.T, b testkit.Backend) {
+	f := newFixtureWith(t, fixtureOptions{backend: b})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- f.svc.Run(ctx) }()

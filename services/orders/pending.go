@@ -22,7 +22,7 @@ var ErrReservationExpired = errors.New("stock reservation expired before the ord
 // notePending records that order id is about to reserve stock.
 func notePending(ctx context.Context, db *sql.DB, id string, now time.Time) error {
 	if _, err := db.ExecContext(ctx,
-		`INSERT INTO pending_reservations (order_id, created_at) VALUES (?, ?)`, id, now.UnixNano()); err != nil {
+		`INSERT INTO pending_reservations (order_id, created_at) VALUES ($1, $2)`, id, now.UnixNano()); err != nil {
 		return fmt.Errorf("note pending reservation of order %s: %w", id, err)
 	}
 	return nil
@@ -32,7 +32,7 @@ func notePending(ctx context.Context, db *sql.DB, id string, now time.Time) erro
 // after a compensation failed; the note is normally still there.
 func ensurePending(ctx context.Context, db *sql.DB, id string, now time.Time) error {
 	if _, err := db.ExecContext(ctx,
-		`INSERT INTO pending_reservations (order_id, created_at) VALUES (?, ?) ON CONFLICT (order_id) DO NOTHING`,
+		`INSERT INTO pending_reservations (order_id, created_at) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`,
 		id, now.UnixNano()); err != nil {
 		return fmt.Errorf("keep pending reservation of order %s: %w", id, err)
 	}
@@ -41,7 +41,7 @@ func ensurePending(ctx context.Context, db *sql.DB, id string, now time.Time) er
 
 // deletePending drops the note of id once the catalog holds nothing for it.
 func deletePending(ctx context.Context, db *sql.DB, id string) error {
-	if _, err := db.ExecContext(ctx, `DELETE FROM pending_reservations WHERE order_id = ?`, id); err != nil {
+	if _, err := db.ExecContext(ctx, `DELETE FROM pending_reservations WHERE order_id = $1`, id); err != nil {
 		return fmt.Errorf("forget pending reservation of order %s: %w", id, err)
 	}
 	return nil
@@ -49,11 +49,13 @@ func deletePending(ctx context.Context, db *sql.DB, id string) error {
 
 // claimPending turns the note of id into a stored order, inside the
 // order's transaction. It fails with ErrReservationExpired once the
-// reconciler has taken the note: SQLite serialises the two writes, so
-// either the order is stored and the reconciler never sees the note, or
-// the reconciler releases the stock and the order is refused.
+// reconciler has taken the note: SQLite serialises the two writes, and on
+// PostgreSQL they queue on the note's row lock, the second seeing the
+// first's result; so either the order is stored and the reconciler never
+// sees the note, or the reconciler releases the stock and the order is
+// refused.
 func claimPending(ctx context.Context, tx *sql.Tx, id string) error {
-	res, err := tx.ExecContext(ctx, `DELETE FROM pending_reservations WHERE order_id = ? AND expired = 0`, id)
+	res, err := tx.ExecContext(ctx, `DELETE FROM pending_reservations WHERE order_id = $1 AND expired = 0`, id)
 	if err != nil {
 		return fmt.Errorf("claim pending reservation of order %s: %w", id, err)
 	}
@@ -78,7 +80,7 @@ func expirePending(ctx context.Context, db *sql.DB, cutoff time.Time) ([]pending
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx,
-		`UPDATE pending_reservations SET expired = 1 WHERE expired = 0 AND created_at < ?`, cutoff.UnixNano()); err != nil {
+		`UPDATE pending_reservations SET expired = 1 WHERE expired = 0 AND created_at < $1`, cutoff.UnixNano()); err != nil {
 		return nil, fmt.Errorf("expire pending reservations: %w", err)
 	}
 	rows, err := tx.QueryContext(ctx,

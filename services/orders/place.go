@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,10 +16,10 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/events"
 	"github.com/shoplab/shoplab/internal/fault"
 	"github.com/shoplab/shoplab/internal/outbox"
-	"github.com/shoplab/shoplab/internal/sqlitedb"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
@@ -34,6 +35,9 @@ const (
 	// deadline, so that the catalog takes no stock later than this after
 	// the pending note: the reservation timeout must stay well above it.
 	reserveTimeout = time.Minute
+	// persistTimeout bounds the transaction that stores an order, which
+	// runs even when the caller has gone.
+	persistTimeout = 10 * time.Second
 )
 
 // place reserves the stock of an order in the catalog, then records the
@@ -87,6 +91,13 @@ func (s *Service) place(ctx context.Context, userID, email string, lines []Line)
 	}
 	if err := s.persist(ctx, o); err != nil {
 		s.failed(ctx, reasonPersist, id, err)
+		if errors.Is(err, database.ErrCommit) {
+			// The order may be stored: releasing its stock now could
+			// sell it twice. The pending note goes with the order's own
+			// transaction, so the reconciler releases the stock only if
+			// the order was not stored.
+			return Order{}, err
+		}
 		s.releaseStock(ctx, id)
 		return Order{}, err
 	}
@@ -109,14 +120,21 @@ func (s *Service) persist(ctx context.Context, o Order) error {
 	defer span.End()
 	env, err := events.NewEnvelope(uuid.NewString(), events.TopicOrderPlaced, o.CreatedAt, orderPlaced(o))
 	if err == nil {
-		err = sqlitedb.InTx(ctx, s.db, func(tx *sql.Tx) error {
-			if err := claimPending(ctx, tx, o.ID); err != nil {
+		// The stock is reserved: storing the order no longer depends on
+		// the caller still waiting. A client hanging up mid-COMMIT would
+		// otherwise leave the outcome unknown (the driver cancels and
+		// reports "context canceled" although the server may have
+		// committed).
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
+		defer cancel()
+		err = database.InTx(tctx, s.db, func(tx *sql.Tx) error {
+			if err := claimPending(tctx, tx, o.ID); err != nil {
 				return err
 			}
-			if err := insertOrder(ctx, tx, o); err != nil {
+			if err := insertOrder(tctx, tx, o); err != nil {
 				return err
 			}
-			return outbox.Enqueue(ctx, tx, s.tel.Propagator, events.TopicOrderPlaced, o.ID, env)
+			return outbox.Enqueue(tctx, tx, s.tel.Propagator, events.TopicOrderPlaced, o.ID, env)
 		})
 	}
 	if err != nil {

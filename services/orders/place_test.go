@@ -15,13 +15,16 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/events"
 	"github.com/shoplab/shoplab/internal/testkit"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
-func TestPlaceOrder(t *testing.T) {
-	f := newFixture(t, nil)
+func TestPlaceOrder(t *testing.T) { forEachBackend(t, testPlaceOrder) }
+
+func testPlaceOrder(t *testing.T, b testkit.Backend) {
+	f := newFixtureWith(t, fixtureOptions{backend: b})
 	ctx, span := f.callerTel.Tracer().Start(context.Background(), "checkout")
 	traceID := span.SpanContext().TraceID()
 	order, err := f.place(ctx, "user-1", line(1, 2), line(10, 3))
@@ -218,7 +221,9 @@ func TestPlaceOrderInvalid(t *testing.T) {
 
 // TestPlaceOrderCatalogRefusals checks that the real catalog's refusals
 // reach the caller unchanged, with their reason, and leave nothing behind.
-func TestPlaceOrderCatalogRefusals(t *testing.T) {
+func TestPlaceOrderCatalogRefusals(t *testing.T) { forEachBackend(t, testPlaceOrderCatalogRefusals) }
+
+func testPlaceOrderCatalogRefusals(t *testing.T, b testkit.Backend) {
 	tests := []struct {
 		name        string
 		lines       []*shopv1.StockLine
@@ -234,7 +239,7 @@ func TestPlaceOrderCatalogRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, nil)
+			f := newFixtureWith(t, fixtureOptions{backend: b})
 			_, err := f.place(context.Background(), "u", tt.lines...)
 			if code := status.Code(err); code != tt.wantCode {
 				t.Fatalf("code = %v (%v), want %v", code, err, tt.wantCode)
@@ -318,8 +323,17 @@ func TestPlaceOrderCatalogFailures(t *testing.T) {
 // TestPersistFailureReleasesStock checks the compensation: when the order
 // cannot be committed, the catalog gets its stock back.
 func TestPersistFailureReleasesStock(t *testing.T) {
-	f := newFixture(t, nil)
-	if _, err := f.svc.db.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON orders BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
+	forEachBackend(t, testPersistFailureReleasesStock)
+}
+
+func testPersistFailureReleasesStock(t *testing.T, b testkit.Backend) {
+	f := newFixtureWith(t, fixtureOptions{backend: b})
+	refuse := `CREATE TRIGGER refuse BEFORE INSERT ON orders BEGIN SELECT RAISE(ABORT, 'disk full'); END`
+	if f.svc.dialect == database.Postgres {
+		refuse = `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+			CREATE TRIGGER refuse BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse();`
+	}
+	if _, err := f.svc.db.Exec(refuse); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.place(context.Background(), "u", line(2, 4))

@@ -58,7 +58,11 @@ func (f *fixture) afterTimeout() time.Time {
 // passed the reconciler gives the stock back, and the stored order keeps
 // its own.
 func TestReconcileReleasesOrphanedReservation(t *testing.T) {
-	f := newFixture(t, nil)
+	forEachBackend(t, testReconcileReleasesOrphanedReservation)
+}
+
+func testReconcileReleasesOrphanedReservation(t *testing.T, b testkit.Backend) {
+	f := newFixtureWith(t, fixtureOptions{backend: b})
 	ctx := context.Background()
 	if _, err := f.place(ctx, "u", line(1, 2)); err != nil {
 		t.Fatal(err)
@@ -103,7 +107,9 @@ func TestReconcileReleasesOrphanedReservation(t *testing.T) {
 // TestReconcileRacesWithStore checks both orders of the race between the
 // reconciler and an order being stored: the stock is never released for
 // a stored order, and an order whose stock was released is not stored.
-func TestReconcileRacesWithStore(t *testing.T) {
+func TestReconcileRacesWithStore(t *testing.T) { forEachBackend(t, testReconcileRacesWithStore) }
+
+func testReconcileRacesWithStore(t *testing.T, b testkit.Backend) {
 	tests := []struct {
 		name          string
 		reconcileLast bool
@@ -115,7 +121,7 @@ func TestReconcileRacesWithStore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, nil)
+			f := newFixtureWith(t, fixtureOptions{backend: b})
 			ctx := context.Background()
 			lines := []Line{{ProductID: 1, Quantity: 4}}
 			id := uuid.NewString()
@@ -159,22 +165,24 @@ func TestReconcileRacesWithStore(t *testing.T) {
 // TestRunReconcilesAtStart restarts the service after a crash that left
 // a reservation behind: the pass at start releases it, without waiting
 // for the next interval.
-func TestRunReconcilesAtStart(t *testing.T) {
-	f := newFixture(t, nil)
+func TestRunReconcilesAtStart(t *testing.T) { forEachBackend(t, testRunReconcilesAtStart) }
+
+func testRunReconcilesAtStart(t *testing.T, b testkit.Backend) {
+	f := newFixtureWith(t, fixtureOptions{backend: b})
 	ctx := context.Background()
 	if _, err := f.place(ctx, "u", line(1, 2)); err != nil {
 		t.Fatal(err)
 	}
 	f.crashAfterReserve(t, Line{ProductID: 1, Quantity: 5})
 	// The crash was long ago.
-	if _, err := f.svc.db.Exec(`UPDATE pending_reservations SET created_at = created_at - ?`, time.Hour.Nanoseconds()); err != nil {
+	if _, err := f.svc.db.Exec(`UPDATE pending_reservations SET created_at = created_at - $1`, time.Hour.Nanoseconds()); err != nil {
 		t.Fatal(err)
 	}
 	f.svc.Close()
 
 	tel, _ := newTelemetry(t, "orders")
 	svc, err := New(ctx, Options{
-		DBPath: f.dbPath, Telemetry: tel, Catalog: f.catalog, Publisher: f.pub,
+		Database: f.src, Telemetry: tel, Catalog: f.catalog, Publisher: f.pub,
 		ReconcileInterval: time.Hour,
 	})
 	if err != nil {

@@ -30,7 +30,7 @@ func Build(ctx context.Context, d server.Deps) (*server.Unit, error) {
 	}
 	incidents := incident.NewSet(topology.Orders)
 	svc, err := New(ctx, Options{
-		DBPath: d.DBPath(topology.Orders), Telemetry: d.Telemetry, Publisher: pub, Incidents: incidents,
+		Database: d.Database(topology.Orders), Telemetry: d.Telemetry, Publisher: pub, Incidents: incidents,
 		Catalog:            shopv1.NewCatalogServiceClient(conn),
 		ReservationTimeout: d.Config.Reconcile.ReservationTimeout,
 		ReconcileInterval:  d.Config.Reconcile.Interval,

@@ -15,18 +15,18 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
+	"github.com/shoplab/shoplab/internal/database"
 	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/outbox"
 	"github.com/shoplab/shoplab/internal/server"
-	"github.com/shoplab/shoplab/internal/sqlitedb"
 	"github.com/shoplab/shoplab/internal/telemetry"
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
 // Options are the orders service's dependencies.
 type Options struct {
-	// DBPath is the service's own SQLite database file.
-	DBPath    string
+	// Database is the service's own database, SQLite or PostgreSQL.
+	Database  database.Source
 	Telemetry *telemetry.Telemetry
 	// Catalog reserves and releases stock.
 	Catalog shopv1.CatalogServiceClient
@@ -50,6 +50,7 @@ type Service struct {
 	shopv1.UnimplementedOrdersServiceServer
 
 	db      *sql.DB
+	dialect database.Dialect
 	tel     *telemetry.Telemetry
 	log     *slog.Logger
 	catalog shopv1.CatalogServiceClient
@@ -67,8 +68,8 @@ var _ shopv1.OrdersServiceServer = (*Service)(nil)
 
 // New opens the database and brings its schema up to date.
 func New(ctx context.Context, o Options) (*Service, error) {
-	if o.DBPath == "" || o.Telemetry == nil || o.Catalog == nil || o.Publisher == nil {
-		return nil, errors.New("orders: DBPath, Telemetry, Catalog and Publisher are required")
+	if o.Database.IsZero() || o.Telemetry == nil || o.Catalog == nil || o.Publisher == nil {
+		return nil, errors.New("orders: Database, Telemetry, Catalog and Publisher are required")
 	}
 	if o.ReservationTimeout < 0 || o.ReconcileInterval < 0 {
 		return nil, errors.New("orders: ReservationTimeout and ReconcileInterval must not be negative")
@@ -77,7 +78,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orders: %w", err)
 	}
-	db, err := sqlitedb.Open(ctx, o.DBPath, migrations())
+	db, err := database.Open(ctx, o.Database, migrations())
 	if err != nil {
 		return nil, fmt.Errorf("orders: %w", err)
 	}
@@ -89,6 +90,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	relay.PauseWhen(o.Incidents.OutboxStalled)
 	return &Service{
 		db:                 db,
+		dialect:            o.Database.Dialect(),
 		tel:                o.Telemetry,
 		log:                o.Telemetry.Logger,
 		catalog:            o.Catalog,
@@ -107,7 +109,7 @@ func (s *Service) Register(g *grpc.Server) {
 
 // Checks are the service's health checks.
 func (s *Service) Checks() map[string]server.Check {
-	return map[string]server.Check{"sqlite": s.db.PingContext}
+	return map[string]server.Check{string(s.dialect): s.db.PingContext}
 }
 
 // Run relays the outbox's events to Kafka, and releases the stock of

@@ -62,14 +62,14 @@ func (e *CatalogError) Unwrap() error { return e.Err }
 
 func insertOrder(ctx context.Context, tx *sql.Tx, o Order) error {
 	_, err := tx.ExecContext(ctx,
-		`INSERT INTO orders (id, user_id, email, status, total_cents, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO orders (id, user_id, email, status, total_cents, currency, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		o.ID, o.UserID, o.Email, o.Status, o.TotalCents, o.Currency, o.CreatedAt.UnixNano())
 	if err != nil {
 		return fmt.Errorf("insert order %s: %w", o.ID, err)
 	}
 	for i, l := range o.Lines {
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO order_lines (order_id, line_no, product_id, name, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?, ?)`,
+			`INSERT INTO order_lines (order_id, line_no, product_id, name, quantity, unit_price_cents) VALUES ($1, $2, $3, $4, $5, $6)`,
 			o.ID, i+1, l.ProductID, l.Name, l.Quantity, l.UnitPriceCents); err != nil {
 			return fmt.Errorf("insert line %d of order %s: %w", i+1, o.ID, err)
 		}
@@ -82,7 +82,7 @@ func getOrder(ctx context.Context, db *sql.DB, id, userID string) (Order, error)
 	o := Order{ID: id}
 	var created int64
 	err := db.QueryRowContext(ctx,
-		`SELECT user_id, email, status, total_cents, currency, created_at FROM orders WHERE id = ? AND user_id = ?`,
+		`SELECT user_id, email, status, total_cents, currency, created_at FROM orders WHERE id = $1 AND user_id = $2`,
 		id, userID).Scan(&o.UserID, &o.Email, &o.Status, &o.TotalCents, &o.Currency, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Order{}, ErrOrderNotFound
@@ -92,7 +92,7 @@ func getOrder(ctx context.Context, db *sql.DB, id, userID string) (Order, error)
 	}
 	o.CreatedAt = time.Unix(0, created).UTC()
 	rows, err := db.QueryContext(ctx,
-		`SELECT product_id, name, quantity, unit_price_cents FROM order_lines WHERE order_id = ? ORDER BY line_no`, id)
+		`SELECT product_id, name, quantity, unit_price_cents FROM order_lines WHERE order_id = $1 ORDER BY line_no`, id)
 	if err != nil {
 		return Order{}, fmt.Errorf("get lines of order %s: %w", id, err)
 	}

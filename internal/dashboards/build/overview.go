@@ -19,9 +19,10 @@ func Overview(info dashboards.Info) *dashboard.DashboardBuilder {
 		Annotation(LoadRunAnnotations()).
 		WithVariable(RegionVariable()).
 		WithVariable(RouteVariable()).
-		WithVariable(BackendVariable())
+		WithVariable(BackendVariable()).
+		WithVariable(InstanceVariable())
 
-	gateway := RED{Protocol: HTTP(), Matchers: `region=~"$region", route=~"$route"`}
+	gateway := RED{Protocol: HTTP(), Matchers: `region=~"$region", route=~"$route", ` + InInstance}
 	Row(d, "Gateway: requests, errors, latency (shoplab_http_*)")
 	WithPanels(d, gateway.Panels(
 		Text{"Gateway requests per second", "All API requests the gateway answered, by status code."},
@@ -31,20 +32,20 @@ func Overview(info dashboards.Info) *dashboard.DashboardBuilder {
 	WithPanels(d,
 		Stat(Text{"Requests in flight", "Requests the gateway is answering right now."}, "short").
 			Span(4).Height(GraphHeight).
-			WithTarget(PromRange(RefID(0), "sum(shoplab_http_requests_in_flight)", "in flight")),
+			WithTarget(PromRange(RefID(0), Sum(nil, "shoplab_http_requests_in_flight"+Selector(InInstance)), "in flight")),
 		RED{Protocol: HTTP(), Matchers: gateway.Matchers, By: []string{"route"}}.Latency(P95).
 			Panel(Text{"Gateway p95 latency by route", "Which endpoint is slow. Exemplars link to traces."}).
 			Span(10),
 		Latency{
 			Histogram: "grpc_client_handling_seconds",
-			Matchers:  fmt.Sprintf("job=%q", topology.Gateway),
+			Matchers:  fmt.Sprintf("job=%q, %s", topology.Gateway, InInstance),
 			By:        []string{"grpc_service"},
 			Quantiles: []Quantile{P95},
 		}.Panel(Text{"Gateway → backends: client-side p95 by gRPC service", "Latency of the gateway's gRPC calls as the gateway sees them (grpc_client_handling_seconds): network + backend time."}).
 			Span(10),
 	)
 
-	backends := RED{Protocol: GRPC(), Matchers: `job=~"$job"`, By: []string{"job"}}
+	backends := RED{Protocol: GRPC(), Matchers: `job=~"$job", ` + InInstance, By: []string{"job"}}
 	Row(d, "Backend services: requests, errors, latency (grpc_server_*, by job)")
 	WithPanels(d, backends.Panels(
 		Text{"gRPC requests per second by service", "Calls each backend handled (health checks excluded)."},
@@ -55,6 +56,23 @@ func Overview(info dashboards.Info) *dashboard.DashboardBuilder {
 		Decimals(3).
 		WithTarget(PromTable(RefID(0), "sort_desc("+backends.Requests(TimeRange, "", []string{"job", "grpc_method", "grpc_code"})+" > 0)")).
 		WithTransformation(Organize([]string{"Time"}, map[string]string{"Value": "calls/s"})))
+
+	Row(d, "Instances (replicas): which copy of a service does the work")
+	consumed := fmt.Sprintf("job=%q, %s", topology.Notification, InInstance)
+	WithPanels(d,
+		InstancesTable(),
+		RateByInstance(Text{"Gateway requests per second by instance", "Requests each gateway replica answered. Behind a load balancer the lines should be close; one far above or below the others is taking more (or less) than its share."},
+			httpRequests, gateway.matchers("")),
+		gateway.byInstance().Latency(P95).
+			Panel(Text{"Gateway p95 latency by instance", "One slow replica shows here before it moves the shop-wide p95. Exemplars link to its requests' traces."}),
+		InstancesPerService(),
+		RateByInstance(Text{"gRPC requests per second by service and instance", "Calls each backend replica handled (health checks excluded): one line per job and instance."},
+			GRPC().requests, backends.matchers(""), "job"),
+		SlowestInstances(Text{"Slowest backend instances (p95)", "The 5 backend replicas with the highest p95 handling time at each moment (topk keeps the graph readable however many replicas run). Exemplars link to traces."},
+			5, P95, GRPC().duration, backends.matchers(""), "job"),
+		RateByInstance(Text{"Notification: events consumed per second by instance", "Kafka messages each notification replica handled, by outcome. The consumer group splits the topics' partitions between the replicas: an idle replica has no partition (more replicas than partitions)."},
+			"shoplab_kafka_messages_consumed_total", consumed, "outcome"),
+	)
 
 	Row(d, "Traffic by endpoint (route template) and region")
 	byRoute := []string{"method", "route"}

@@ -114,6 +114,12 @@ func (r RED) matchers(extra string) string {
 	return sel[1 : len(sel)-1]
 }
 
+// byInstance is r split by instance as well: one series per replica.
+func (r RED) byInstance() RED {
+	r.By = append(append([]string(nil), r.By...), "instance")
+	return r
+}
+
 // Rate is the requests per second.
 func (r RED) Rate(t Text) *timeseries.PanelBuilder {
 	by := append(append([]string(nil), r.By...), r.Protocol.rateBy...)

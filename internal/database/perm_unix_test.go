@@ -1,6 +1,6 @@
 //go:build unix
 
-package sqlitedb
+package database
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func withUmask(t *testing.T, mask int) {
 // -shm files) and closes the database when the test ends.
 func openAndWrite(t *testing.T, path string) *sql.DB {
 	t.Helper()
-	db, err := Open(context.Background(), path, []string{`CREATE TABLE secrets (v BLOB NOT NULL)`})
+	db, err := Open(context.Background(), Source{Path: path}, Migrations{SQLite: []string{`CREATE TABLE secrets (v BLOB NOT NULL)`}})
 	if err != nil {
 		t.Fatal(err)
 	}
