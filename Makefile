@@ -27,7 +27,7 @@ build: ## Build the shoplab binary into .bin/
 
 # The packages that run goroutines against each other: their tests run a
 # second time under the race detector.
-RACE_PKGS := ./services/... ./internal/outbox/ ./internal/events/ ./internal/load/ ./internal/lab/
+RACE_PKGS := ./services/... ./internal/outbox/ ./internal/events/ ./internal/load/ ./internal/lab/ ./internal/broker/ ./internal/replication/ ./internal/database/
 
 test: vet ## Run every test (vet first), the concurrent packages again with -race, and each fuzz target briefly
 	$(GO) test -count=1 ./...
@@ -54,8 +54,22 @@ vet: ## Static checks
 	$(GO) vet ./...
 
 .PHONY: bench
-bench: ## Benchmark shoplab load against vegeta on a trivial local endpoint (~8-15 min; bench/README.md)
-	bash bench/run.sh
+bench: ## Benchmark shoplab load against vegeta on a trivial local endpoint (~8-15 min; BENCH_ONLY=cpu: CPU per request only, ~3 min; bench/README.md)
+	BENCH_ONLY=$(BENCH_ONLY) bash bench/run.sh
+
+# The lab's own performance (bench/LAB.md): the floor vs the shop's browse
+# path, telemetry overhead, checkout, footprint and soak, the TUI's cost.
+# A report, not a test: it exits 0 when a goal is missed. About an hour
+# with the defaults; `make bench-lab STEP=2s SOAK=20s WARMUP=10s RUNS=1`
+# is a smoke run of a few minutes.
+STEP ?= 10s
+SOAK ?= 10m
+WARMUP ?= 1m
+RUNS ?= 2
+
+.PHONY: bench-lab
+bench-lab: ## Measure the lab itself: floor vs shop, telemetry overhead, soak, TUI (~1 h; STEP, SOAK, WARMUP, RUNS; bench/LAB.md)
+	STEP=$(STEP) SOAK=$(SOAK) WARMUP=$(WARMUP) RUNS=$(RUNS) bash bench/lab/run.sh
 
 tools: ## Install the pinned protoc plugins (versions in go.mod's tool block) into .bin/
 	GOBIN=$(CURDIR)/$(BIN) $(GO) install tool
