@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -25,29 +24,8 @@ type backend struct {
 // test ends.
 func startBackend(t *testing.T, opts ...GRPCOption) backend {
 	t.Helper()
-	tel, err := telemetry.New(context.Background(), telemetry.Config{Service: "replica"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _, err := NewGRPCServer(tel, func(*grpc.Server) {}, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Serve(lis)
-	}()
-	t.Cleanup(func() {
-		s.Stop()
-		<-done
-		tel.Shutdown(context.Background())
-	})
-	return backend{addr: lis.Addr().String(), tel: tel}
+	tel := newTelemetry(t, telemetry.Config{Service: "replica"})
+	return backend{addr: serveHealth(t, tel, opts...), tel: tel}
 }
 
 // calls is how many health checks the replica has answered.
@@ -60,21 +38,8 @@ func (b backend) calls(t *testing.T) int {
 // dialReplicas dials, with Dial, a name r resolves.
 func dialReplicas(t *testing.T, r *manual.Resolver) healthpb.HealthClient {
 	t.Helper()
-	tel, err := telemetry.New(context.Background(), telemetry.Config{Service: "client"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tel.Shutdown(context.Background()) })
-	metrics, err := NewClientMetrics(tel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := Dial(tel, metrics, r.Scheme()+":///replicas", grpc.WithResolvers(r))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return healthpb.NewHealthClient(conn)
+	tel := newTelemetry(t, telemetry.Config{Service: "client"})
+	return dialHealth(t, tel, r.Scheme()+":///replicas", grpc.WithResolvers(r))
 }
 
 func addresses(bs ...backend) resolver.State {

@@ -2,11 +2,9 @@ package server
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
@@ -53,36 +51,6 @@ func TestGRPCServerFaultSwitch(t *testing.T) {
 // service, and returns a health client for it.
 func serveCatalog(t *testing.T, opts ...GRPCOption) healthpb.HealthClient {
 	t.Helper()
-	tel, err := telemetry.New(context.Background(), telemetry.Config{Service: "catalog"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _, err := NewGRPCServer(tel, func(*grpc.Server) {}, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Serve(lis)
-	}()
-	metrics, err := NewClientMetrics(tel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := Dial(tel, metrics, lis.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		s.Stop()
-		<-done
-		tel.Shutdown(context.Background())
-	})
-	return healthpb.NewHealthClient(conn)
+	tel := newTelemetry(t, telemetry.Config{Service: "catalog"})
+	return dialHealth(t, tel, serveHealth(t, tel, opts...))
 }

@@ -2,11 +2,9 @@ package server
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/shoplab/shoplab/internal/telemetry"
@@ -25,40 +23,11 @@ func TestGRPCMetricsSwitch(t *testing.T) {
 		{name: "off", signals: telemetry.Signals{MetricsOff: true}, want: 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			tel, err := telemetry.New(context.Background(), telemetry.Config{Service: "catalog", Signals: tt.signals})
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, _, err := NewGRPCServer(tel, func(*grpc.Server) {})
-			if err != nil {
-				t.Fatal(err)
-			}
-			lis, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				s.Serve(lis)
-			}()
-			metrics, err := NewClientMetrics(tel)
-			if err != nil {
-				t.Fatal(err)
-			}
-			conn, err := Dial(tel, metrics, lis.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				conn.Close()
-				s.Stop()
-				<-done
-				tel.Shutdown(context.Background())
-			})
+			tel := newTelemetry(t, telemetry.Config{Service: "catalog", Signals: tt.signals})
+			client := dialHealth(t, tel, serveHealth(t, tel))
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
-			if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+			if _, err := client.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
 				t.Fatal(err)
 			}
 			labels := map[string]string{"grpc_method": "Check", "grpc_code": "OK"}
