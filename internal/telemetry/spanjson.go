@@ -22,17 +22,39 @@ func appendSpanLine(b []byte, spans []*tracepb.ResourceSpans) ([]byte, bool) {
 	if len(spans) == 0 {
 		return append(b, "{}"...), true
 	}
-	b = append(b, `{"resourceSpans":[`...)
-	for i, rs := range spans {
+	b, ok := appendArray(append(b, `{"resourceSpans":`...), spans, appendResourceSpans)
+	if !ok {
+		return nil, false
+	}
+	return append(b, '}'), true
+}
+
+// appendArray appends items as a JSON array, each written by appendItem,
+// and reports false as soon as appendItem does.
+func appendArray[T any](b []byte, items []T, appendItem func([]byte, T) ([]byte, bool)) ([]byte, bool) {
+	b = append(b, '[')
+	for i, item := range items {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var ok bool
-		if b, ok = appendResourceSpans(b, rs); !ok {
-			return b, false
+		if b, ok = appendItem(b, item); !ok {
+			return nil, false
 		}
 	}
-	return append(b, "]}"...), true
+	return append(b, ']'), true
+}
+
+// field writes a repeated field as an array, and nothing when it is empty,
+// as protojson does.
+func field[T any](o *object, name string, items []T, appendItem func([]byte, T) ([]byte, bool)) bool {
+	if len(items) == 0 {
+		return true
+	}
+	o.key(name)
+	var ok bool
+	o.b, ok = appendArray(o.b, items, appendItem)
+	return ok
 }
 
 // object writes a JSON object's fields, each with its comma.
@@ -101,13 +123,7 @@ func (o *object) id(name string, v []byte) {
 }
 
 func (o *object) attrs(name string, kvs []*commonpb.KeyValue) bool {
-	if len(kvs) == 0 {
-		return true
-	}
-	o.key(name)
-	var ok bool
-	o.b, ok = appendKeyValues(o.b, kvs)
-	return ok
+	return field(o, name, kvs, appendKeyValue)
 }
 
 func (o *object) close() []byte { return append(o.b, '}') }
@@ -116,29 +132,18 @@ func appendResourceSpans(b []byte, rs *tracepb.ResourceSpans) ([]byte, bool) {
 	o := openObject(b)
 	if r := rs.GetResource(); r != nil {
 		if len(r.GetEntityRefs()) > 0 {
-			return b, false
+			return nil, false
 		}
 		o.key("resource")
 		ro := openObject(o.b)
 		if !ro.attrs("attributes", r.GetAttributes()) {
-			return b, false
+			return nil, false
 		}
 		ro.u32("droppedAttributesCount", r.GetDroppedAttributesCount())
 		o.b = ro.close()
 	}
-	if sss := rs.GetScopeSpans(); len(sss) > 0 {
-		o.key("scopeSpans")
-		o.b = append(o.b, '[')
-		for i, ss := range sss {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			var ok bool
-			if o.b, ok = appendScopeSpans(o.b, ss); !ok {
-				return b, false
-			}
-		}
-		o.b = append(o.b, ']')
+	if !field(&o, "scopeSpans", rs.GetScopeSpans(), appendScopeSpans) {
+		return nil, false
 	}
 	o.str("schemaUrl", rs.GetSchemaUrl())
 	return o.close(), true
@@ -152,24 +157,13 @@ func appendScopeSpans(b []byte, ss *tracepb.ScopeSpans) ([]byte, bool) {
 		so.str("name", s.GetName())
 		so.str("version", s.GetVersion())
 		if !so.attrs("attributes", s.GetAttributes()) {
-			return b, false
+			return nil, false
 		}
 		so.u32("droppedAttributesCount", s.GetDroppedAttributesCount())
 		o.b = so.close()
 	}
-	if spans := ss.GetSpans(); len(spans) > 0 {
-		o.key("spans")
-		o.b = append(o.b, '[')
-		for i, sp := range spans {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			var ok bool
-			if o.b, ok = appendSpan(o.b, sp); !ok {
-				return b, false
-			}
-		}
-		o.b = append(o.b, ']')
+	if !field(&o, "spans", ss.GetSpans(), appendSpan) {
+		return nil, false
 	}
 	o.str("schemaUrl", ss.GetSchemaUrl())
 	return o.close(), true
@@ -186,47 +180,15 @@ func appendSpan(b []byte, sp *tracepb.Span) ([]byte, bool) {
 	o.u64("startTimeUnixNano", sp.GetStartTimeUnixNano())
 	o.u64("endTimeUnixNano", sp.GetEndTimeUnixNano())
 	if !o.attrs("attributes", sp.GetAttributes()) {
-		return b, false
+		return nil, false
 	}
 	o.u32("droppedAttributesCount", sp.GetDroppedAttributesCount())
-	if evs := sp.GetEvents(); len(evs) > 0 {
-		o.key("events")
-		o.b = append(o.b, '[')
-		for i, ev := range evs {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			eo := openObject(o.b)
-			eo.u64("timeUnixNano", ev.GetTimeUnixNano())
-			eo.str("name", ev.GetName())
-			if !eo.attrs("attributes", ev.GetAttributes()) {
-				return b, false
-			}
-			eo.u32("droppedAttributesCount", ev.GetDroppedAttributesCount())
-			o.b = eo.close()
-		}
-		o.b = append(o.b, ']')
+	if !field(&o, "events", sp.GetEvents(), appendEvent) {
+		return nil, false
 	}
 	o.u32("droppedEventsCount", sp.GetDroppedEventsCount())
-	if links := sp.GetLinks(); len(links) > 0 {
-		o.key("links")
-		o.b = append(o.b, '[')
-		for i, l := range links {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			lo := openObject(o.b)
-			lo.id("traceId", l.GetTraceId())
-			lo.id("spanId", l.GetSpanId())
-			lo.str("traceState", l.GetTraceState())
-			if !lo.attrs("attributes", l.GetAttributes()) {
-				return b, false
-			}
-			lo.u32("droppedAttributesCount", l.GetDroppedAttributesCount())
-			lo.u32("flags", l.GetFlags())
-			o.b = lo.close()
-		}
-		o.b = append(o.b, ']')
+	if !field(&o, "links", sp.GetLinks(), appendLink) {
+		return nil, false
 	}
 	o.u32("droppedLinksCount", sp.GetDroppedLinksCount())
 	if st := sp.GetStatus(); st != nil {
@@ -240,25 +202,42 @@ func appendSpan(b []byte, sp *tracepb.Span) ([]byte, bool) {
 	return o.close(), true
 }
 
-func appendKeyValues(b []byte, kvs []*commonpb.KeyValue) ([]byte, bool) {
-	b = append(b, '[')
-	for i, kv := range kvs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		o := openObject(b)
-		o.str("key", kv.GetKey())
-		if v := kv.GetValue(); v != nil {
-			o.key("value")
-			var ok bool
-			if o.b, ok = appendAnyValue(o.b, v); !ok {
-				return b, false
-			}
-		}
-		o.i32("keyStrindex", kv.GetKeyStrindex())
-		b = o.close()
+func appendEvent(b []byte, ev *tracepb.Span_Event) ([]byte, bool) {
+	o := openObject(b)
+	o.u64("timeUnixNano", ev.GetTimeUnixNano())
+	o.str("name", ev.GetName())
+	if !o.attrs("attributes", ev.GetAttributes()) {
+		return nil, false
 	}
-	return append(b, ']'), true
+	o.u32("droppedAttributesCount", ev.GetDroppedAttributesCount())
+	return o.close(), true
+}
+
+func appendLink(b []byte, l *tracepb.Span_Link) ([]byte, bool) {
+	o := openObject(b)
+	o.id("traceId", l.GetTraceId())
+	o.id("spanId", l.GetSpanId())
+	o.str("traceState", l.GetTraceState())
+	if !o.attrs("attributes", l.GetAttributes()) {
+		return nil, false
+	}
+	o.u32("droppedAttributesCount", l.GetDroppedAttributesCount())
+	o.u32("flags", l.GetFlags())
+	return o.close(), true
+}
+
+func appendKeyValue(b []byte, kv *commonpb.KeyValue) ([]byte, bool) {
+	o := openObject(b)
+	o.str("key", kv.GetKey())
+	if v := kv.GetValue(); v != nil {
+		o.key("value")
+		var ok bool
+		if o.b, ok = appendAnyValue(o.b, v); !ok {
+			return nil, false
+		}
+	}
+	o.i32("keyStrindex", kv.GetKeyStrindex())
+	return o.close(), true
 }
 
 // appendAnyValue writes v's one set field, even when it is the zero value,
@@ -284,26 +263,15 @@ func appendAnyValue(b []byte, v *commonpb.AnyValue) ([]byte, bool) {
 	case *commonpb.AnyValue_ArrayValue:
 		o.key("arrayValue")
 		ao := openObject(o.b)
-		if vs := x.ArrayValue.GetValues(); len(vs) > 0 {
-			ao.key("values")
-			ao.b = append(ao.b, '[')
-			for i, e := range vs {
-				if i > 0 {
-					ao.b = append(ao.b, ',')
-				}
-				var ok bool
-				if ao.b, ok = appendAnyValue(ao.b, e); !ok {
-					return b, false
-				}
-			}
-			ao.b = append(ao.b, ']')
+		if !field(&ao, "values", x.ArrayValue.GetValues(), appendAnyValue) {
+			return nil, false
 		}
 		o.b = ao.close()
 	case *commonpb.AnyValue_KvlistValue:
 		o.key("kvlistValue")
 		ko := openObject(o.b)
 		if !ko.attrs("values", x.KvlistValue.GetValues()) {
-			return b, false
+			return nil, false
 		}
 		o.b = ko.close()
 	case *commonpb.AnyValue_BytesValue:
@@ -315,7 +283,7 @@ func appendAnyValue(b []byte, v *commonpb.AnyValue) ([]byte, bool) {
 		o.key("stringValueStrindex")
 		o.b = strconv.AppendInt(o.b, int64(x.StringValueStrindex), 10)
 	default:
-		return b, false
+		return nil, false
 	}
 	return o.close(), true
 }
