@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "regenerate the committed rules from slo/shoplab.yml (make slo)")
@@ -46,7 +48,7 @@ func buildSloth(t *testing.T, dir string) string {
 		"-modfile="+slothModFile,
 		"-ldflags=-X github.com/slok/sloth/internal/info.Version="+SlothVersion,
 		"-o", bin, "github.com/slok/sloth/cmd/sloth")
-	cmd.Dir = repoRoot(t)
+	cmd.Dir = testkit.RepoRoot(t)
 	out, err := cmd.CombinedOutput()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) && !mustRun {
 		t.Skipf("skipping: Sloth %s is not built on this machine yet (its first build takes a minute or two); "+
@@ -63,7 +65,7 @@ func buildSloth(t *testing.T, dir string) string {
 // with Sloth's 30-day windows, and the short-window variant the pipeline
 // test loads. `make slo` (-update) writes them instead.
 func TestCommittedRulesAreGenerated(t *testing.T) {
-	root := repoRoot(t)
+	root := testkit.RepoRoot(t)
 	dir := t.TempDir()
 	sloth := buildSloth(t, dir)
 	for _, c := range []struct {

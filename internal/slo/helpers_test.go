@@ -3,10 +3,11 @@ package slo
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // shortRulesFile is the test variant of RulesFile: the same spec with the
@@ -17,27 +18,10 @@ const shortRulesFile = "internal/slo/testdata/shoplab-slos-short.yml"
 // shortWindowsDir is the Sloth windows catalogue of shortRulesFile.
 const shortWindowsDir = "internal/slo/testdata/short-windows"
 
-// repoRoot is the repository root: this package lives in internal/slo.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the test file")
-	}
-	root, err := filepath.Abs(filepath.Join(filepath.Dir(file), "..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("repository root %s has no go.mod: %v", root, err)
-	}
-	return root
-}
-
 // repoPath is the absolute path of a file given relative to the root.
 func repoPath(t testing.TB, rel string) string {
 	t.Helper()
-	return filepath.Join(repoRoot(t), filepath.FromSlash(rel))
+	return filepath.Join(testkit.RepoRoot(t), filepath.FromSlash(rel))
 }
 
 func readRepoFile(t testing.TB, rel string) []byte {

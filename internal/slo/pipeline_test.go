@@ -55,7 +55,7 @@ func TestRegionalOutagePagesForItsRegion(t *testing.T) {
 	am := labharness.StartAlertmanager(t, alertmanagerConfig(t, sink.addr()))
 	shop := labharness.Start(t, nil)
 	prom := labharness.StartPrometheus(t, shop, labharness.PrometheusOptions{
-		RepoRoot:       repoRoot(t),
+		RepoRoot:       testkit.RepoRoot(t),
 		ScrapeInterval: time.Second,
 		RuleFiles:      []string{repoPath(t, shortRulesFile)},
 		Alertmanagers:  []string{am.Addr},

@@ -178,11 +178,11 @@ func publishes(s types.ServiceConfig, port uint32) bool {
 }
 
 func TestAlerting(t *testing.T) {
-	expectErrors(t, "alerting", checkAlerting(loadStack(t), repoRoot(t), readAlertingFiles(t)), false)
+	expectErrors(t, "alerting", checkAlerting(loadStack(t), testkit.RepoRoot(t), readAlertingFiles(t)), false)
 }
 
 func TestAlertingRuleCatchesMistakes(t *testing.T) {
-	root := repoRoot(t)
+	root := testkit.RepoRoot(t)
 	cases := []struct {
 		name    string
 		file    string // prometheus.yml, alertmanager.yml or docker-compose.yml

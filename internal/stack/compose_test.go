@@ -13,6 +13,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
+
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 // logMountTarget is where both log shippers see ./logs.
@@ -418,7 +420,7 @@ func checkPublished(p *types.Project, service string, targets ...uint32) []strin
 // ---- tests ----------------------------------------------------------------
 
 func TestComposeRules(t *testing.T) {
-	root := repoRoot(t)
+	root := testkit.RepoRoot(t)
 	gitignore := readRepoFile(t, ".gitignore")
 	rules := []struct {
 		name  string
@@ -677,7 +679,7 @@ func TestDataPathsAreOnVolumes(t *testing.T) {
 // Both shippers see ./logs read-only where their configs look for it.
 func TestLogShippersMountLogs(t *testing.T) {
 	p := loadStack(t)
-	logs := filepath.Join(repoRoot(t), "logs")
+	logs := filepath.Join(testkit.RepoRoot(t), "logs")
 	for _, name := range []string{"alloy", "promtail"} {
 		ok := false
 		for _, v := range p.Services[name].Volumes {
@@ -717,7 +719,7 @@ func TestGrafana(t *testing.T) {
 			if !slices.Contains(g.Command, "cfg:default.security.disable_initial_admin_creation=true") {
 				t.Errorf("command %v does not default disable_initial_admin_creation to true", g.Command)
 			}
-			root := repoRoot(t)
+			root := testkit.RepoRoot(t)
 			for src, target := range map[string]string{
 				filepath.Join(root, "provisioning"): "/etc/grafana/provisioning",
 				filepath.Join(root, "dashboards"):   "/var/lib/grafana/dashboards",
@@ -755,7 +757,7 @@ func TestGrafanaAdminFromEnv(t *testing.T) {
 
 func TestRulesCatchViolationsInTheFile(t *testing.T) {
 	all := loadOptions{profiles: []string{"*"}}
-	root := repoRoot(t)
+	root := testkit.RepoRoot(t)
 	gitignore := readRepoFile(t, ".gitignore")
 	cases := []struct {
 		name  string

@@ -4,36 +4,20 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
-)
 
-// repoRoot is the repository root: this package lives in internal/stack.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the test file")
-	}
-	root, err := filepath.Abs(filepath.Join(filepath.Dir(file), "..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("repository root %s has no go.mod: %v", root, err)
-	}
-	return root
-}
+	"github.com/shoplab/shoplab/internal/testkit"
+)
 
 // repoFile returns the path of a file at the repository root.
 func repoFile(t testing.TB, name string) string {
 	t.Helper()
-	return filepath.Join(repoRoot(t), name)
+	return filepath.Join(testkit.RepoRoot(t), name)
 }
 
 // readRepoFile reads a file at the repository root.
@@ -63,7 +47,7 @@ type loadOptions struct {
 func loadCompose(t testing.TB, path string, o loadOptions) *types.Project {
 	t.Helper()
 	opts := []cli.ProjectOptionsFn{
-		cli.WithWorkingDirectory(repoRoot(t)),
+		cli.WithWorkingDirectory(testkit.RepoRoot(t)),
 		cli.WithInterpolation(!o.raw),
 	}
 	if o.envFile != "" {
