@@ -208,6 +208,17 @@ func marshalSpanLine(spans []*tracepb.ResourceSpans) ([]byte, error) {
 	if b, ok := appendSpanLine(nil, spans); ok {
 		return append(b, '\n'), nil
 	}
+	b, err := protojsonSpanLine(spans)
+	if err != nil {
+		return nil, fmt.Errorf("span file: encode: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// protojsonSpanLine is marshalSpanLine's fallback for spans holding a
+// field appendSpanLine does not write. It rewrites the spans' IDs (see
+// hexAsBase64).
+func protojsonSpanLine(spans []*tracepb.ResourceSpans) ([]byte, error) {
 	for _, rs := range spans {
 		for _, ss := range rs.GetScopeSpans() {
 			for _, sp := range ss.GetSpans() {
@@ -221,11 +232,7 @@ func marshalSpanLine(spans []*tracepb.ResourceSpans) ([]byte, error) {
 			}
 		}
 	}
-	b, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(&collectortrace.ExportTraceServiceRequest{ResourceSpans: spans})
-	if err != nil {
-		return nil, fmt.Errorf("span file: encode: %w", err)
-	}
-	return append(b, '\n'), nil
+	return protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(&collectortrace.ExportTraceServiceRequest{ResourceSpans: spans})
 }
 
 // hexAsBase64 returns the bytes whose base64 is id's hex, so that

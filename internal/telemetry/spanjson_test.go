@@ -145,20 +145,7 @@ func protojsonLine(t testing.TB, spans []*tracepb.ResourceSpans) []byte {
 	for i, rs := range spans {
 		clone[i] = proto.Clone(rs).(*tracepb.ResourceSpans)
 	}
-	for _, rs := range clone {
-		for _, ss := range rs.GetScopeSpans() {
-			for _, sp := range ss.GetSpans() {
-				sp.TraceId = hexAsBase64(sp.TraceId)
-				sp.SpanId = hexAsBase64(sp.SpanId)
-				sp.ParentSpanId = hexAsBase64(sp.ParentSpanId)
-				for _, l := range sp.GetLinks() {
-					l.TraceId = hexAsBase64(l.TraceId)
-					l.SpanId = hexAsBase64(l.SpanId)
-				}
-			}
-		}
-	}
-	b, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(&collectortrace.ExportTraceServiceRequest{ResourceSpans: clone})
+	b, err := protojsonSpanLine(clone)
 	if err != nil {
 		t.Fatal(err)
 	}
