@@ -15,7 +15,7 @@ import (
 // own, so that a kill takes the whole lab, embedded broker included.
 type labProcess struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *testkit.SyncBuffer
 	done chan struct{} // closed once the process has exited
 	err  error         // its exit, once done is closed
 	// ready is when the lab said it runs.
@@ -35,7 +35,7 @@ func buildShoplab(t *testing.T, dir string) string {
 // startLab starts the lab and returns once it says it runs.
 func startLab(t *testing.T, bin string, env []string) *labProcess {
 	t.Helper()
-	p := &labProcess{cmd: exec.Command(bin, "up", "--local"), out: &lockedBuffer{}, done: make(chan struct{})}
+	p := &labProcess{cmd: exec.Command(bin, "up", "--local"), out: &testkit.SyncBuffer{}, done: make(chan struct{})}
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

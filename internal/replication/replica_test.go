@@ -19,6 +19,7 @@ import (
 	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/telemetry"
+	"github.com/shoplab/shoplab/internal/testkit"
 	"github.com/shoplab/shoplab/internal/topology"
 	"github.com/shoplab/shoplab/services/notification"
 	"github.com/shoplab/shoplab/services/orders"
@@ -126,7 +127,7 @@ func startReplica(t *testing.T, service, name string, env map[string]string) *re
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &lockedBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
@@ -193,23 +194,4 @@ func (r *replica) dumpLogs(t *testing.T) {
 		warn = warn[len(warn)-40:]
 	}
 	t.Logf("%s (%d log lines), last warnings and errors:\n%s", r.name, len(lines), strings.Join(warn, "\n"))
-}
-
-// lockedBuffer is written by the process's stderr copier and read by the
-// test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
