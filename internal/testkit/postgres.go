@@ -42,6 +42,15 @@ func Backends() []Backend {
 	}
 }
 
+// ForEachBackend runs test once per engine of Backends, each as a subtest
+// named for it.
+func ForEachBackend(t *testing.T, test func(t *testing.T, b Backend)) {
+	t.Helper()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) { test(t, b) })
+	}
+}
+
 // SQLiteSource is a new SQLite file in t's temporary directory.
 func SQLiteSource(t testing.TB) database.Source {
 	t.Helper()

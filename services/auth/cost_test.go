@@ -60,7 +60,7 @@ func storedCost(t *testing.T, s *Service, email string) int {
 }
 
 func TestLoginRehashesWhenCostChanged(t *testing.T) {
-	forEachBackend(t, testLoginRehashesWhenCostChanged)
+	testkit.ForEachBackend(t, testLoginRehashesWhenCostChanged)
 }
 
 func testLoginRehashesWhenCostChanged(t *testing.T, b testkit.Backend) {
@@ -90,7 +90,7 @@ func testLoginRehashesWhenCostChanged(t *testing.T, b testkit.Backend) {
 // so that neither answers faster than a wrong password for an up-to-date
 // user. Spans, not clocks, show the work done.
 func TestFailedLoginComparesAtConfiguredCost(t *testing.T) {
-	forEachBackend(t, testFailedLoginComparesAtConfiguredCost)
+	testkit.ForEachBackend(t, testFailedLoginComparesAtConfiguredCost)
 }
 
 func testFailedLoginComparesAtConfiguredCost(t *testing.T, b testkit.Backend) {

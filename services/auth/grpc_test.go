@@ -18,7 +18,7 @@ import (
 )
 
 func TestRegisterLoginValidateRoundTrip(t *testing.T) {
-	forEachBackend(t, testRegisterLoginValidateRoundTrip)
+	testkit.ForEachBackend(t, testRegisterLoginValidateRoundTrip)
 }
 
 func testRegisterLoginValidateRoundTrip(t *testing.T, b testkit.Backend) {
@@ -134,7 +134,7 @@ func TestRegisterValidation(t *testing.T) {
 	}
 }
 
-func TestRegisterDuplicateEmail(t *testing.T) { forEachBackend(t, testRegisterDuplicateEmail) }
+func TestRegisterDuplicateEmail(t *testing.T) { testkit.ForEachBackend(t, testRegisterDuplicateEmail) }
 
 func testRegisterDuplicateEmail(t *testing.T, b testkit.Backend) {
 	s := newTestService(t, Options{Database: b.New(t)})

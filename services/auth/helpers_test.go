@@ -149,11 +149,3 @@ func compareCosts(spans *tracetest.InMemoryExporter) []int {
 	}
 	return costs
 }
-
-// forEachBackend runs a storage test once per engine (SQLite, PostgreSQL),
-// as a subtest named for it; b.New gives it fresh databases.
-func forEachBackend(t *testing.T, test func(t *testing.T, b testkit.Backend)) {
-	for _, b := range testkit.Backends() {
-		t.Run(b.Name, func(t *testing.T) { test(t, b) })
-	}
-}

@@ -17,7 +17,7 @@ import (
 )
 
 func TestRegisterSucceedsWhileBrokerIsDown(t *testing.T) {
-	forEachBackend(t, testRegisterSucceedsWhileBrokerIsDown)
+	testkit.ForEachBackend(t, testRegisterSucceedsWhileBrokerIsDown)
 }
 
 func testRegisterSucceedsWhileBrokerIsDown(t *testing.T, b testkit.Backend) {

@@ -14,7 +14,7 @@ import (
 // cases); the database lets exactly one through and the others are told
 // the e-mail is taken, not an internal error.
 func TestReplicasRegisterOneEmailOnce(t *testing.T) {
-	forEachBackend(t, testReplicasRegisterOneEmailOnce)
+	testkit.ForEachBackend(t, testReplicasRegisterOneEmailOnce)
 }
 
 func testReplicasRegisterOneEmailOnce(t *testing.T, b testkit.Backend) {

@@ -101,7 +101,7 @@ func TestValidateTokenRejects(t *testing.T) {
 	}
 }
 
-func TestSigningKey(t *testing.T) { forEachBackend(t, testSigningKey) }
+func TestSigningKey(t *testing.T) { testkit.ForEachBackend(t, testSigningKey) }
 
 func testSigningKey(t *testing.T, b testkit.Backend) {
 	// Databases by name: the same name is the same database.

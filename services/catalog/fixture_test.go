@@ -132,11 +132,3 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
-
-// forEachBackend runs a storage test once per engine (SQLite, PostgreSQL),
-// as a subtest named for it; b.New gives it fresh databases.
-func forEachBackend(t *testing.T, test func(t *testing.T, b testkit.Backend)) {
-	for _, b := range testkit.Backends() {
-		t.Run(b.Name, func(t *testing.T) { test(t, b) })
-	}
-}

@@ -12,7 +12,7 @@ import (
 )
 
 func TestSeedRunsOnceAndKeepsChanges(t *testing.T) {
-	forEachBackend(t, testSeedRunsOnceAndKeepsChanges)
+	testkit.ForEachBackend(t, testSeedRunsOnceAndKeepsChanges)
 }
 
 func testSeedRunsOnceAndKeepsChanges(t *testing.T, b testkit.Backend) {
@@ -37,7 +37,7 @@ func testSeedRunsOnceAndKeepsChanges(t *testing.T, b testkit.Backend) {
 	}
 }
 
-func TestSeedIsRealistic(t *testing.T) { forEachBackend(t, testSeedIsRealistic) }
+func TestSeedIsRealistic(t *testing.T) { testkit.ForEachBackend(t, testSeedIsRealistic) }
 
 func testSeedIsRealistic(t *testing.T, b testkit.Backend) {
 	f := newFixture(t, b.New(t))
@@ -67,7 +67,7 @@ func testSeedIsRealistic(t *testing.T, b testkit.Backend) {
 	}
 }
 
-func TestGetProduct(t *testing.T) { forEachBackend(t, testGetProduct) }
+func TestGetProduct(t *testing.T) { testkit.ForEachBackend(t, testGetProduct) }
 
 func testGetProduct(t *testing.T, b testkit.Backend) {
 	f := newFixture(t, b.New(t))

@@ -40,7 +40,7 @@ func replicas(t *testing.T, src database.Source, n int) []*Service {
 // units sold are exactly the stock there was, and it never goes negative.
 // Each order also takes a unit of a second product, listed first in half
 // of them, so that replicas lock products in both orders.
-func TestReplicasNeverOversell(t *testing.T) { forEachBackend(t, testReplicasNeverOversell) }
+func TestReplicasNeverOversell(t *testing.T) { testkit.ForEachBackend(t, testReplicasNeverOversell) }
 
 func testReplicasNeverOversell(t *testing.T, b testkit.Backend) {
 	const (
@@ -102,7 +102,7 @@ func testReplicasNeverOversell(t *testing.T, b testkit.Backend) {
 // same order's reservation (a retry landing elsewhere) take its stock
 // once and answer alike; replicas releasing it give the stock back once.
 func TestReplicasReserveAndReleaseOneOrderOnce(t *testing.T) {
-	forEachBackend(t, testReplicasReserveAndReleaseOneOrderOnce)
+	testkit.ForEachBackend(t, testReplicasReserveAndReleaseOneOrderOnce)
 }
 
 func testReplicasReserveAndReleaseOneOrderOnce(t *testing.T, b testkit.Backend) {

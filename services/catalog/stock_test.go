@@ -14,7 +14,7 @@ import (
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
-func TestReserveStock(t *testing.T) { forEachBackend(t, testReserveStock) }
+func TestReserveStock(t *testing.T) { testkit.ForEachBackend(t, testReserveStock) }
 
 func testReserveStock(t *testing.T, b testkit.Backend) {
 	tests := []struct {
@@ -93,7 +93,7 @@ func testReserveStock(t *testing.T, b testkit.Backend) {
 	}
 }
 
-func TestReserveStockInvalid(t *testing.T) { forEachBackend(t, testReserveStockInvalid) }
+func TestReserveStockInvalid(t *testing.T) { testkit.ForEachBackend(t, testReserveStockInvalid) }
 
 func testReserveStockInvalid(t *testing.T, b testkit.Backend) {
 	tooMany := make([]*shopv1.StockLine, 51)
@@ -132,7 +132,9 @@ func testReserveStockInvalid(t *testing.T, b testkit.Backend) {
 	}
 }
 
-func TestReserveStockIsIdempotent(t *testing.T) { forEachBackend(t, testReserveStockIsIdempotent) }
+func TestReserveStockIsIdempotent(t *testing.T) {
+	testkit.ForEachBackend(t, testReserveStockIsIdempotent)
+}
 
 func testReserveStockIsIdempotent(t *testing.T, b testkit.Backend) {
 	f := newFixture(t, b.New(t))
@@ -156,7 +158,7 @@ func testReserveStockIsIdempotent(t *testing.T, b testkit.Backend) {
 	}
 }
 
-func TestReleaseStock(t *testing.T) { forEachBackend(t, testReleaseStock) }
+func TestReleaseStock(t *testing.T) { testkit.ForEachBackend(t, testReleaseStock) }
 
 func testReleaseStock(t *testing.T, b testkit.Backend) {
 	f := newFixture(t, b.New(t))
@@ -198,7 +200,7 @@ func testReleaseStock(t *testing.T, b testkit.Backend) {
 }
 
 func TestReserveStockRejectsMixedCurrencies(t *testing.T) {
-	forEachBackend(t, testReserveStockRejectsMixedCurrencies)
+	testkit.ForEachBackend(t, testReserveStockRejectsMixedCurrencies)
 }
 
 func testReserveStockRejectsMixedCurrencies(t *testing.T, b testkit.Backend) {
@@ -217,7 +219,7 @@ func testReserveStockRejectsMixedCurrencies(t *testing.T, b testkit.Backend) {
 
 // TestReserveStockConcurrent checks that concurrent orders never oversell:
 // the check and the decrement share one write transaction.
-func TestReserveStockConcurrent(t *testing.T) { forEachBackend(t, testReserveStockConcurrent) }
+func TestReserveStockConcurrent(t *testing.T) { testkit.ForEachBackend(t, testReserveStockConcurrent) }
 
 func testReserveStockConcurrent(t *testing.T, b testkit.Backend) {
 	f := newFixture(t, b.New(t))

@@ -357,11 +357,3 @@ func (c *recordingCatalog) ReleaseStock(ctx context.Context, req *shopv1.Release
 	}
 	return c.CatalogServiceClient.ReleaseStock(ctx, req, opts...)
 }
-
-// forEachBackend runs a storage test once per engine (SQLite, PostgreSQL),
-// as a subtest named for it.
-func forEachBackend(t *testing.T, test func(t *testing.T, b testkit.Backend)) {
-	for _, b := range testkit.Backends() {
-		t.Run(b.Name, func(t *testing.T) { test(t, b) })
-	}
-}

@@ -13,7 +13,7 @@ import (
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
-func TestGetOrder(t *testing.T) { forEachBackend(t, testGetOrder) }
+func TestGetOrder(t *testing.T) { testkit.ForEachBackend(t, testGetOrder) }
 
 func testGetOrder(t *testing.T, b testkit.Backend) {
 	f := newFixtureWith(t, fixtureOptions{backend: b})

@@ -10,7 +10,9 @@ import (
 
 // TestOutboxSurvivesBrokerOutage checks that orders are accepted while
 // Kafka is down, and that their events go out once it is back.
-func TestOutboxSurvivesBrokerOutage(t *testing.T) { forEachBackend(t, testOutboxSurvivesBrokerOutage) }
+func TestOutboxSurvivesBrokerOutage(t *testing.T) {
+	testkit.ForEachBackend(t, testOutboxSurvivesBrokerOutage)
+}
 
 func testOutboxSurvivesBrokerOutage(t *testing.T, b testkit.Backend) {
 	f := newFixtureWith(t, fixtureOptions{backend: b})
@@ -40,7 +42,7 @@ func testOutboxSurvivesBrokerOutage(t *testing.T, b testkit.Backend) {
 
 // TestRunRelaysAfterCommit checks that Run publishes a new order's event
 // without waiting for its poll interval, and stops cleanly.
-func TestRunRelaysAfterCommit(t *testing.T) { forEachBackend(t, testRunRelaysAfterCommit) }
+func TestRunRelaysAfterCommit(t *testing.T) { testkit.ForEachBackend(t, testRunRelaysAfterCommit) }
 
 func testRunRelaysAfterCommit(t *testing.T, b testkit.Backend) {
 	f := newFixtureWith(t, fixtureOptions{backend: b})

@@ -21,7 +21,7 @@ import (
 	shopv1 "github.com/shoplab/shoplab/proto/shop/v1"
 )
 
-func TestPlaceOrder(t *testing.T) { forEachBackend(t, testPlaceOrder) }
+func TestPlaceOrder(t *testing.T) { testkit.ForEachBackend(t, testPlaceOrder) }
 
 func testPlaceOrder(t *testing.T, b testkit.Backend) {
 	f := newFixtureWith(t, fixtureOptions{backend: b})
@@ -221,7 +221,9 @@ func TestPlaceOrderInvalid(t *testing.T) {
 
 // TestPlaceOrderCatalogRefusals checks that the real catalog's refusals
 // reach the caller unchanged, with their reason, and leave nothing behind.
-func TestPlaceOrderCatalogRefusals(t *testing.T) { forEachBackend(t, testPlaceOrderCatalogRefusals) }
+func TestPlaceOrderCatalogRefusals(t *testing.T) {
+	testkit.ForEachBackend(t, testPlaceOrderCatalogRefusals)
+}
 
 func testPlaceOrderCatalogRefusals(t *testing.T, b testkit.Backend) {
 	tests := []struct {
@@ -323,7 +325,7 @@ func TestPlaceOrderCatalogFailures(t *testing.T) {
 // TestPersistFailureReleasesStock checks the compensation: when the order
 // cannot be committed, the catalog gets its stock back.
 func TestPersistFailureReleasesStock(t *testing.T) {
-	forEachBackend(t, testPersistFailureReleasesStock)
+	testkit.ForEachBackend(t, testPersistFailureReleasesStock)
 }
 
 func testPersistFailureReleasesStock(t *testing.T, b testkit.Backend) {

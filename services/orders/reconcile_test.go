@@ -58,7 +58,7 @@ func (f *fixture) afterTimeout() time.Time {
 // passed the reconciler gives the stock back, and the stored order keeps
 // its own.
 func TestReconcileReleasesOrphanedReservation(t *testing.T) {
-	forEachBackend(t, testReconcileReleasesOrphanedReservation)
+	testkit.ForEachBackend(t, testReconcileReleasesOrphanedReservation)
 }
 
 func testReconcileReleasesOrphanedReservation(t *testing.T, b testkit.Backend) {
@@ -107,7 +107,9 @@ func testReconcileReleasesOrphanedReservation(t *testing.T, b testkit.Backend) {
 // TestReconcileRacesWithStore checks both orders of the race between the
 // reconciler and an order being stored: the stock is never released for
 // a stored order, and an order whose stock was released is not stored.
-func TestReconcileRacesWithStore(t *testing.T) { forEachBackend(t, testReconcileRacesWithStore) }
+func TestReconcileRacesWithStore(t *testing.T) {
+	testkit.ForEachBackend(t, testReconcileRacesWithStore)
+}
 
 func testReconcileRacesWithStore(t *testing.T, b testkit.Backend) {
 	tests := []struct {
@@ -165,7 +167,7 @@ func testReconcileRacesWithStore(t *testing.T, b testkit.Backend) {
 // TestRunReconcilesAtStart restarts the service after a crash that left
 // a reservation behind: the pass at start releases it, without waiting
 // for the next interval.
-func TestRunReconcilesAtStart(t *testing.T) { forEachBackend(t, testRunReconcilesAtStart) }
+func TestRunReconcilesAtStart(t *testing.T) { testkit.ForEachBackend(t, testRunReconcilesAtStart) }
 
 func testRunReconcilesAtStart(t *testing.T, b testkit.Backend) {
 	f := newFixtureWith(t, fixtureOptions{backend: b})
