@@ -1,11 +1,6 @@
 package gateway
 
-import (
-	"context"
-	"sync/atomic"
-
-	"github.com/prometheus/client_golang/prometheus"
-)
+import "github.com/prometheus/client_golang/prometheus"
 
 // userRequests is a per-user request counter: the tempting label that
 // makes one series per user. The lab's cardinality incident turns it on
@@ -43,29 +38,4 @@ func (u *userRequests) count(route, userID string) {
 	if userID != "" && u.on() {
 		u.vec.WithLabelValues(route, userID).Inc()
 	}
-}
-
-// callerNote carries the authenticated user from the handler back out to
-// the metrics middleware.
-type callerNote struct{ userID atomic.Pointer[string] }
-
-type callerNoteKey struct{}
-
-func withCallerNote(ctx context.Context) (context.Context, *callerNote) {
-	n := &callerNote{}
-	return context.WithValue(ctx, callerNoteKey{}, n), n
-}
-
-// noteCaller records that the request is userID's.
-func noteCaller(ctx context.Context, userID string) {
-	if n, ok := ctx.Value(callerNoteKey{}).(*callerNote); ok {
-		n.userID.Store(&userID)
-	}
-}
-
-func (n *callerNote) user() string {
-	if p := n.userID.Load(); p != nil {
-		return *p
-	}
-	return ""
 }

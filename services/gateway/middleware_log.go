@@ -14,8 +14,11 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			ctx, state := withRequestState(r.Context())
+			if ctx != r.Context() {
+				r = r.WithContext(ctx)
+			}
 			sw := captureStatus(w)
-			next.ServeHTTP(sw, r.WithContext(ctx))
+			next.ServeHTTP(sw, r)
 
 			code := sw.code()
 			level := slog.LevelInfo

@@ -22,12 +22,12 @@ func measureRequests(m *httpMetrics, on bool) func(http.Handler) http.Handler {
 			defer m.inFlight.Dec()
 
 			sw := captureStatus(w)
-			ctx, who := withCallerNote(r.Context())
+			ctx, state := withRequestState(r.Context())
 			next.ServeHTTP(sw, r.WithContext(ctx))
 
 			route, method, reg := routeOf(r), methodLabel(r.Method), regionLabel(r)
 			m.requests.WithLabelValues(route, method, strconv.Itoa(sw.code()), reg).Inc()
-			m.byUser.count(route, who.user())
+			m.byUser.count(route, state.userID)
 			telemetry.Observe(r.Context(), m.duration.WithLabelValues(route, method, reg), time.Since(start).Seconds())
 		})
 	}
