@@ -1,6 +1,26 @@
 package incident
 
-import "time"
+import (
+	"context"
+	"time"
+)
+
+// Wait spends an incident's delay d: it returns when d has passed, or
+// with ctx's error when ctx ends first, so that a caller that gave up is
+// not held.
+func Wait(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // The accessors below are what the code where each incident acts asks on
 // its hot path: lock-free, and all off on a nil set.

@@ -2,11 +2,12 @@ package catalog
 
 import (
 	"context"
-	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/shoplab/shoplab/internal/database"
 )
 
 // querySpan starts the span of one SQL statement on the products table,
@@ -14,22 +15,25 @@ import (
 // client calls ("SELECT products"), so that a trace shows each round trip
 // to the database.
 func (st *store) querySpan(ctx context.Context, query string) (context.Context, trace.Span) {
-	return st.tracer.Start(ctx, "SELECT products", st.querySpanOptions(query)...)
+	return st.tracer.Start(ctx, "SELECT products", st.spanOptions[query]...)
 }
 
-// querySpanOptions are query's span options, built on its first call: a
-// store runs a handful of fixed queries, each on every request.
-func (st *store) querySpanOptions(query string) []trace.SpanStartOption {
-	if opts, ok := st.spanOptions.Load(query); ok {
-		return opts.([]trace.SpanStartOption)
+// querySpanOptions are the span options of each of the store's queries,
+// built once: they run on every request.
+func querySpanOptions(d database.Dialect) map[string][]trace.SpanStartOption {
+	system := semconv.DBSystemNameSQLite
+	if d == database.Postgres {
+		system = semconv.DBSystemNamePostgreSQL
 	}
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
-		attribute.String("db.system.name", st.system),
-		attribute.String("db.operation.name", "SELECT"),
-		attribute.String("db.collection.name", "products"),
-		attribute.String("db.query.text", query),
-	)}
-	st.spanOptions.Store(query, opts)
+	opts := map[string][]trace.SpanStartOption{}
+	for _, q := range []string{listProductsQuery, listNoStockQuery, stockQuery, getProductQuery} {
+		opts[q] = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+			system,
+			semconv.DBOperationName("SELECT"),
+			semconv.DBCollectionName("products"),
+			semconv.DBQueryText(q),
+		)}
+	}
 	return opts
 }
 
@@ -40,20 +44,4 @@ func endQuery(span trace.Span, err error) {
 		span.SetStatus(codes.Error, "query failed")
 	}
 	span.End()
-}
-
-// stall waits d, or until ctx ends: what a query slowed by a missing index
-// or a cold cache costs its caller.
-func stall(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

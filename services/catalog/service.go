@@ -59,7 +59,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	s := &Service{
 		db:      db,
 		dialect: o.Database.Dialect(),
-		store:   &store{db: db, system: dbSystem(o.Database.Dialect()), tracer: o.Telemetry.Tracer(), incidents: o.Incidents},
+		store:   &store{db: db, tracer: o.Telemetry.Tracer(), spanOptions: querySpanOptions(o.Database.Dialect()), incidents: o.Incidents},
 		tel:     o.Telemetry,
 		log:     o.Telemetry.Logger,
 		metrics: m,
@@ -94,12 +94,4 @@ func (s *Service) Run(ctx context.Context) error {
 // Close closes the database.
 func (s *Service) Close() error {
 	return s.db.Close()
-}
-
-// dbSystem is OpenTelemetry's name for the engine (db.system.name).
-func dbSystem(d database.Dialect) string {
-	if d == database.Postgres {
-		return "postgresql"
-	}
-	return "sqlite"
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -105,12 +104,10 @@ func (e *InsufficientStockError) Unwrap() error { return ErrInsufficientStock }
 
 // store is the catalog's SQL.
 type store struct {
-	db *sql.DB
-	// system is the engine's name in query spans (db.system.name).
-	system string
+	db     *sql.DB
 	tracer trace.Tracer
-	// spanOptions caches each query's span options (querySpan).
-	spanOptions sync.Map
+	// spanOptions are each query's span options (querySpan).
+	spanOptions map[string][]trace.SpanStartOption
 	// incidents can slow a query down or split one into many.
 	incidents *incident.Set
 }
@@ -178,7 +175,7 @@ func (st *store) listProductsOneByOne(ctx context.Context) ([]Product, error) {
 const listCapacity = 16
 
 func (st *store) queryProducts(ctx context.Context, query string, delay time.Duration, scan func(func(...any) error) (Product, error)) ([]Product, error) {
-	if err := stall(ctx, delay); err != nil {
+	if err := incident.Wait(ctx, delay); err != nil {
 		return nil, err
 	}
 	rows, err := st.db.QueryContext(ctx, query)
@@ -201,7 +198,7 @@ func (st *store) queryProducts(ctx context.Context, query string, delay time.Dur
 
 func (st *store) getProduct(ctx context.Context, id int64) (Product, error) {
 	qctx, span := st.querySpan(ctx, getProductQuery)
-	err := stall(qctx, st.incidents.QueryDelay(incident.RPCGetProduct))
+	err := incident.Wait(qctx, st.incidents.QueryDelay(incident.RPCGetProduct))
 	var p Product
 	if err == nil {
 		p, err = getProduct(qctx, st.db, id)
