@@ -59,8 +59,8 @@ embedded broker, the services' own /metrics, the log files, and lists the hops
 that need the compose stack as skipped.
 
 The stack's URLs can be overridden with SHOPLAB_PROMETHEUS_URL,
-SHOPLAB_LOKI_URL (or LOKI_URL), SHOPLAB_TEMPO_URL, SHOPLAB_GRAFANA_URL and
-SHOPLAB_MAILPIT_URL; the services' ports and log directory come from the same
+SHOPLAB_ALERTMANAGER_URL, SHOPLAB_LOKI_URL (or LOKI_URL), SHOPLAB_TEMPO_URL,
+SHOPLAB_GRAFANA_URL and SHOPLAB_MAILPIT_URL; the services' ports and log directory come from the same
 variables as shoplab up.
 
 --json prints one document: {"schema":1,"mode","ok","waited","took_ms",

@@ -30,7 +30,7 @@ func printEndpoints(w io.Writer, cfg config.Config, l *lab.Lab, withStack bool) 
 	}
 	for _, e := range l.Endpoints() {
 		if e.Service == topology.Gateway {
-			fmt.Fprintf(w, "\n  Shop API:    http://%s/api/v1/products\n", e.HTTP)
+			fmt.Fprintf(w, "\n  Shop API:     http://%s/api/v1/products\n", e.HTTP)
 		}
 	}
 	if !withStack {
@@ -40,10 +40,11 @@ func printEndpoints(w io.Writer, cfg config.Config, l *lab.Lab, withStack bool) 
 	for _, u := range []struct{ name, url string }{
 		{"Grafana", dashboards.URL(stack.GrafanaURL, dashboards.OverviewUID)},
 		{"Prometheus", stack.PrometheusURL},
+		{"Alertmanager", stack.AlertmanagerURL},
 		{"kafka-ui", stack.KafkaUIURL},
 		{"Mailpit", stack.MailpitURL},
 		{"Alloy", stack.AlloyURL},
 	} {
-		fmt.Fprintf(w, "  %-12s %s\n", u.name+":", u.url)
+		fmt.Fprintf(w, "  %-13s %s\n", u.name+":", u.url)
 	}
 }

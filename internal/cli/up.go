@@ -32,9 +32,9 @@ func NewCmdUp(app *App) *cobra.Command {
 		Short: "Start the lab",
 		Long: `Start the lab.
 
-By default the infrastructure (Prometheus, Loki, Tempo, Grafana, Kafka,
-kafka-ui, the log shipper and Mailpit) runs with docker compose, and the five
-ShopEase services run on this machine, pointed at it.
+By default the infrastructure (Prometheus, Alertmanager, Loki, Tempo,
+Grafana, Kafka, kafka-ui, the log shipper and Mailpit) runs with docker
+compose, and the five ShopEase services run on this machine, pointed at it.
 
 With --local the shop runs without Docker, with an embedded Kafka-protocol
 broker (unless KAFKA_BROKERS names a real one).
