@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+
+	"github.com/shoplab/shoplab/internal/incident"
 )
 
 // Service is what a service with a gRPC API offers its runner.
@@ -22,25 +24,25 @@ type Service interface {
 }
 
 // Backend is svc served the way every service with a gRPC API is: its API
-// on d.GRPC (faults as d.Config.Faults says), /metrics, /livez and /healthz on
-// d.HTTP, and its background loops, each drained within
+// on d.GRPC (faults as d.Config.Faults says), /metrics, /livez, /healthz
+// and the control surface of incidents (a nil set is an empty one named
+// for the service: a service where no incident acts serves the surface all
+// the same, so that clearing every service's incidents needs no exception)
+// on d.HTTP, and its background loops, each drained within
 // d.Config.ShutdownTimeout. The unit closes svc, then closers (what the
 // caller opened for svc, in order). If the gRPC server cannot be built,
 // svc is closed and the error returned; closers stay the caller's to
 // release.
-func Backend(name string, d Deps, svc Service, closers ...func() error) (*Unit, error) {
-	return BackendWith(name, d, svc, nil, closers...)
-}
-
-// BackendWith is Backend whose admin endpoints also serve what admin adds
-// (WithIncidents).
-func BackendWith(name string, d Deps, svc Service, admin []AdminOption, closers ...func() error) (*Unit, error) {
+func Backend(name string, d Deps, svc Service, incidents *incident.Set, closers ...func() error) (*Unit, error) {
 	gs, hs, err := NewGRPCServer(d.Telemetry, svc.Register, WithFaults(d.Config.Faults))
 	if err != nil {
 		return nil, errors.Join(err, svc.Close())
 	}
+	if incidents == nil {
+		incidents = incident.NewSet(name)
+	}
 	grace := d.Config.ShutdownTimeout
-	adminHandler := AdminHandler(d.Telemetry, svc.Checks(), admin...)
+	adminHandler := AdminHandler(d.Telemetry, svc.Checks(), WithIncidents(d.IncidentControl(incidents)))
 	run := func(ctx context.Context) error {
 		g, ctx := errgroup.WithContext(ctx)
 		g.Go(func() error { return ServeGRPC(ctx, d.GRPC, gs, hs, grace) })

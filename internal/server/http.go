@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
@@ -16,21 +15,6 @@ type Check func(ctx context.Context) error
 
 // AdminOption adds to the admin endpoints.
 type AdminOption func(*http.ServeMux)
-
-// WithIncidents serves h, a control surface (incident.NewHandler), under
-// incident.RoutePrefix.
-func WithIncidents(h http.Handler) AdminOption {
-	return func(mux *http.ServeMux) {
-		mux.Handle(incident.RoutePrefix, h)
-		mux.Handle(incident.RoutePrefix+"/", h)
-	}
-}
-
-// IncidentControl is the control surface of set as d's runner configured
-// it: d.IncidentToken, refused when d.Config.Faults is off.
-func (d Deps) IncidentControl(set *incident.Set) http.Handler {
-	return incident.NewHandler(set, d.IncidentToken, d.Config.Faults)
-}
 
 // LivePath and ReadyPath are the admin endpoints a process supervisor
 // probes (deploy/k8s): LivePath for liveness and start-up, ReadyPath for

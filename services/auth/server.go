@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/shoplab/shoplab/internal/events"
-	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/server"
 	"github.com/shoplab/shoplab/internal/topology"
 )
@@ -25,10 +24,8 @@ func Build(ctx context.Context, d server.Deps) (*server.Unit, error) {
 	if err != nil {
 		return nil, errors.Join(err, pub.Close())
 	}
-	// No incident acts in auth, but it serves the control surface all the
-	// same, so that clearing every service's incidents needs no exception.
-	admin := []server.AdminOption{server.WithIncidents(d.IncidentControl(incident.NewSet(topology.Auth)))}
-	u, err := server.BackendWith(topology.Auth, d, svc, admin, pub.Close)
+	// No incident acts in auth: Backend serves an empty set.
+	u, err := server.Backend(topology.Auth, d, svc, nil, pub.Close)
 	if err != nil {
 		return nil, errors.Join(err, pub.Close())
 	}

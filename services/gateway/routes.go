@@ -42,8 +42,9 @@ func routes(
 	// refuses others).
 	root.Handle(server.PprofPrefix+"*", admin)
 	if incidents {
-		// The lab's incident switches: never counted, traced or logged,
-		// so that nothing names an incident.
+		// The lab's incident switches, for loopback callers only too:
+		// never counted, traced or logged, so that nothing names an
+		// incident.
 		root.Handle(incident.RoutePrefix, admin)
 		root.Handle(incident.RoutePrefix+"/*", admin)
 	}

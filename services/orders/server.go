@@ -38,8 +38,7 @@ func Build(ctx context.Context, d server.Deps) (*server.Unit, error) {
 	if err != nil {
 		return nil, errors.Join(err, pub.Close(), conn.Close())
 	}
-	admin := []server.AdminOption{server.WithIncidents(d.IncidentControl(incidents))}
-	u, err := server.BackendWith(topology.Orders, d, svc, admin, pub.Close, conn.Close)
+	u, err := server.Backend(topology.Orders, d, svc, incidents, pub.Close, conn.Close)
 	if err != nil {
 		return nil, errors.Join(err, pub.Close(), conn.Close())
 	}
