@@ -119,21 +119,3 @@ func TestMaxConnectionAgeFindsNewReplicas(t *testing.T) {
 		return b.calls(t) > 0
 	})
 }
-
-// TestDialTarget: a host:port goes to the DNS resolver, named; a target
-// with a scheme is left alone.
-func TestDialTarget(t *testing.T) {
-	for _, tc := range []struct{ addr, want string }{
-		{"auth:8201", "dns:///auth:8201"},
-		{"auth-headless.shoplab.svc:8201", "dns:///auth-headless.shoplab.svc:8201"},
-		{"127.0.0.1:8201", "dns:///127.0.0.1:8201"},
-		{"[::1]:8201", "dns:///[::1]:8201"},
-		{"dns:///auth:8201", "dns:///auth:8201"},
-		{"passthrough:///10.0.0.1:8201", "passthrough:///10.0.0.1:8201"},
-		{"unix:/run/auth.sock", "unix:/run/auth.sock"},
-	} {
-		if got := dialTarget(tc.addr); got != tc.want {
-			t.Errorf("dialTarget(%q) = %q, want %q", tc.addr, got, tc.want)
-		}
-	}
-}

@@ -2,9 +2,6 @@ package server
 
 import (
 	"context"
-	"net"
-	"strconv"
-	"strings"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -24,7 +21,10 @@ const balanceCalls = `{"loadBalancingConfig":[{"round_robin":{}}]}`
 
 // Dial connects to a ShopLab gRPC service at addr: host:port, resolved by
 // DNS (every address the host has is used, see balanceCalls), or a target
-// with its resolver's scheme ("dns:///auth:8201"). The connection traces
+// with its resolver's scheme ("dns:///auth:8201"). A host:port needs no
+// "dns:///": grpc.NewClient gives a target without a registered scheme
+// the dns one, unless a program changes the default process-wide with
+// resolver.SetDefaultScheme, which ShopLab does not. The connection traces
 // its calls and records client metrics into t's registry (registered once
 // per telemetry by NewClientMetrics). opts are added to ShopLab's own, e.g.
 // grpc.WithResolvers in a test.
@@ -35,7 +35,7 @@ func Dial(t *telemetry.Telemetry, metrics *grpcprom.ClientMetrics, addr string, 
 			return invoker(ctx, method, req, reply, cc, opts...)
 		}
 	}
-	return grpc.NewClient(dialTarget(addr), append([]grpc.DialOption{
+	return grpc.NewClient(addr, append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultServiceConfig(balanceCalls),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler(
@@ -44,24 +44,6 @@ func Dial(t *telemetry.Telemetry, metrics *grpcprom.ClientMetrics, addr string, 
 		)),
 		grpc.WithChainUnaryInterceptor(measure),
 	}, opts...)...)
-}
-
-// dialTarget names the DNS resolver explicitly for a host:port address,
-// which grpc-go would otherwise give its default scheme (changeable
-// process-wide by resolver.SetDefaultScheme), and leaves a target that
-// names its scheme alone.
-func dialTarget(addr string) string {
-	if strings.Contains(addr, "://") {
-		return addr
-	}
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return addr
-	}
-	return "dns:///" + addr
 }
 
 // NewClientMetrics registers the gRPC client metrics in t's registry. Call
