@@ -20,6 +20,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/events"
 )
 
@@ -46,7 +47,8 @@ type Options struct {
 	Nodes int
 	// Partitions is how many partitions each of the shop's topics, and a
 	// topic created by a producer, gets; 0 means
-	// events.DefaultPartitions. Topics restored from DataDir keep theirs.
+	// config.DefaultKafkaPartitions. Topics restored from DataDir keep
+	// theirs.
 	Partitions int
 }
 
@@ -59,7 +61,7 @@ func Start(o Options) (*Broker, error) {
 	nodes := max(o.Nodes, 1)
 	partitions := o.Partitions
 	if partitions <= 0 {
-		partitions = events.DefaultPartitions
+		partitions = config.DefaultKafkaPartitions
 	}
 	ports := make([]int, nodes)
 	ports[0] = o.Port

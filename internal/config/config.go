@@ -36,6 +36,11 @@ const (
 	EmbeddedKafkaPort    = 19092
 )
 
+// DefaultKafkaPartitions is how many partitions a topic the shop creates
+// gets unless configured otherwise (KAFKA_PARTITIONS): the most consumers
+// of one group that can share its work.
+const DefaultKafkaPartitions = 3
+
 // Config is everything read from the environment but the desktop's: where
 // the services of the shop run and what they talk to, where their
 // telemetry goes, and what the commands drive and check.

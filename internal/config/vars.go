@@ -44,7 +44,7 @@ func Vars() []Var {
 		{Name: "ORDERS_ADDR", Unset: "`127.0.0.1:<ORDERS_GRPC_PORT>`", Doc: "where `shoplab serve` finds orders' gRPC API"},
 		{Name: "KAFKA_BROKERS", Unset: "the embedded broker", Doc: "comma-separated Kafka bootstrap servers, host:port; compose mode points it at the stack's Kafka"},
 		{Name: "SHOPLAB_EMBEDDED_KAFKA_PORT", Default: port(EmbeddedKafkaPort), Doc: "the embedded broker's port (on 127.0.0.1)"},
-		{Name: "KAFKA_PARTITIONS", Default: "3", Doc: "partitions of each topic the lab creates (the embedded broker's, or `KAFKA_BROKERS`' when a topic is missing): up to this many notification replicas share the work; events of one order or user share a key and stay in order on one partition. An existing topic keeps its count"},
+		{Name: "KAFKA_PARTITIONS", Default: strconv.Itoa(DefaultKafkaPartitions), Doc: "partitions of each topic the lab creates (the embedded broker's, or `KAFKA_BROKERS`' when a topic is missing): up to this many notification replicas share the work; events of one order or user share a key and stay in order on one partition. An existing topic keeps its count"},
 		{Name: "SMTP_HOST", Unset: "e-mails are only logged", Doc: "the SMTP server the notification service sends e-mails through; compose mode points it at Mailpit"},
 		{Name: "SMTP_PORT", Default: "1025", Doc: "the SMTP server's port"},
 		{Name: "SMTP_USERNAME", Doc: "the SMTP login, if the server wants one"},

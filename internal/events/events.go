@@ -15,11 +15,6 @@ const (
 	TopicOrderPlaced    = "order.placed"
 )
 
-// DefaultPartitions is how many partitions a topic the shop creates gets
-// unless configured otherwise (KAFKA_PARTITIONS): the most consumers of
-// one group that can share its work.
-const DefaultPartitions = 3
-
 // Topics returns every topic the shop uses.
 func Topics() []string { return []string{TopicUserRegistered, TopicOrderPlaced} }
 

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
@@ -104,14 +105,15 @@ func (p *Publisher) Close() error { return p.w.Close() }
 
 // EnsureTopics creates the shop's topics if they do not exist yet, so that
 // consumers can join their group before the first event is produced. Each
-// gets partitions partitions (DefaultPartitions when 0 or less) and the
-// broker's default replication factor (-1, which Kafka understands since
-// 2.4: 1 on the compose stack's single node, more on a real cluster). A
-// topic that exists keeps its partitions: adding some would move keys to
-// other partitions, and with them the order of their events.
+// gets partitions partitions (config.DefaultKafkaPartitions when 0 or
+// less) and the broker's default replication factor (-1, which Kafka
+// understands since 2.4: 1 on the compose stack's single node, more on a
+// real cluster). A topic that exists keeps its partitions: adding some
+// would move keys to other partitions, and with them the order of their
+// events.
 func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics ...string) error {
 	if partitions <= 0 {
-		partitions = DefaultPartitions
+		partitions = config.DefaultKafkaPartitions
 	}
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 5 * time.Second}
 	req := &kafka.CreateTopicsRequest{}

@@ -44,7 +44,7 @@ type Options struct {
 	// Brokers are the Kafka bootstrap addresses.
 	Brokers []string
 	// Partitions is how many partitions a topic the service finds missing
-	// is created with; 0 means events.DefaultPartitions. Up to that many
+	// is created with; 0 means config.DefaultKafkaPartitions. Up to that many
 	// replicas share the consumer group's work.
 	Partitions int
 	// SMTP is the mail server; when SMTP.Enabled() is false e-mails are
