@@ -93,8 +93,9 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wg.Go(func() { c.lag.run(ctx) })
-	wg.Go(func() { c.countRebalances(ctx) })
+	// The rebalance counter moves on by the reader's count, which kafka-go
+	// resets at every read, on the lag monitor's ticks.
+	wg.Go(func() { c.lag.run(ctx, c.countRebalances) })
 	for {
 		msg, err := c.r.FetchMessage(ctx)
 		if err != nil {
@@ -164,18 +165,9 @@ func (c *Consumer) handle(ctx context.Context, msg kafka.Message, h Handler, ret
 }
 
 // countRebalances moves the rebalance counter on by the reader's count,
-// which kafka-go resets at every read, until ctx ends.
-func (c *Consumer) countRebalances(ctx context.Context) {
-	t := time.NewTicker(c.lag.interval)
-	defer t.Stop()
-	for {
-		c.metrics.rebalances.Add(float64(c.r.Stats().Rebalances))
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+// which kafka-go resets at every read.
+func (c *Consumer) countRebalances() {
+	c.metrics.rebalances.Add(float64(c.r.Stats().Rebalances))
 }
 
 // Close leaves the group.

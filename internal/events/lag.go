@@ -46,14 +46,16 @@ func newLagMonitor(tel *telemetry.Telemetry, brokers []string, group string, top
 	}
 }
 
-// run refreshes the gauge every interval until ctx ends. Failures are
-// logged once per outage, not once per tick.
-func (m *lagMonitor) run(ctx context.Context) {
+// run refreshes the gauge every interval until ctx ends, calling tick
+// before each refresh, for what else the consumer samples at that pace.
+// Failures are logged once per outage, not once per tick.
+func (m *lagMonitor) run(ctx context.Context, tick func()) {
 	defer m.transport.CloseIdleConnections()
 	t := time.NewTicker(m.interval)
 	defer t.Stop()
 	failing := false
 	for {
+		tick()
 		err := m.update(ctx)
 		switch {
 		case ctx.Err() != nil:
