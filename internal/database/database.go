@@ -14,8 +14,8 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "github.com/mattn/go-sqlite3"  // registers the "sqlite3" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" driver
 )
 
 // Dialect is the SQL engine behind a *sql.DB.
@@ -142,14 +142,6 @@ func openPostgres(ctx context.Context, src Source, migrations []string) (*sql.DB
 		return nil, fmt.Errorf("migrate %s: %w", src, err)
 	}
 	return db, nil
-}
-
-// DialectOf tells which engine db speaks, from its driver.
-func DialectOf(db *sql.DB) Dialect {
-	if _, ok := db.Driver().(*stdlib.Driver); ok {
-		return Postgres
-	}
-	return SQLite
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil.

@@ -43,7 +43,7 @@ func newRelayFixture(t *testing.T, src database.Source, pub *outagePublisher, mi
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tel.Shutdown(context.Background()) })
-	r, err := NewRelay(db, pub, tel)
+	r, err := NewRelay(db, src.Dialect(), pub, tel)
 	if err != nil {
 		t.Fatal(err)
 	}

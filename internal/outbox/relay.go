@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,13 +36,14 @@ type Relay struct {
 	paused func() bool
 }
 
-// NewRelay returns a relay over db's outbox table. It registers the
-// shoplab_outbox_backlog gauge in the service's registry, and fails if it
-// is already there (one relay per telemetry).
-func NewRelay(db *sql.DB, pub Publisher, tel *telemetry.Telemetry) (*Relay, error) {
+// NewRelay returns a relay over db's outbox table; dialect is the engine
+// db speaks (database.Source.Dialect), which decides how relays claim
+// rows. It registers the shoplab_outbox_backlog gauge in the service's
+// registry, and fails if it is already there (one relay per telemetry).
+func NewRelay(db *sql.DB, dialect database.Dialect, pub Publisher, tel *telemetry.Telemetry) (*Relay, error) {
 	r := &Relay{
 		db:         db,
-		dialect:    database.DialectOf(db),
+		dialect:    dialect,
 		pub:        pub,
 		tel:        tel,
 		wake:       make(chan struct{}, 1),
@@ -236,8 +235,8 @@ type execer interface {
 
 // markSent marks the batch's rows published, in one statement.
 func markSent(ctx context.Context, tx *sql.Tx, rows []row) error {
-	q, args := inSeqs(`UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE seq IN `,
-		rows, time.Now().UnixNano())
+	in, args := database.InList(seqs(rows), time.Now().UnixNano())
+	q := `UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE seq IN ` + in
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("outbox: mark sent: %w", err)
 	}
@@ -247,26 +246,16 @@ func markSent(ctx context.Context, tx *sql.Tx, rows []row) error {
 // recordFailure counts the failed attempt on the batch's rows in one
 // statement.
 func recordFailure(ctx context.Context, db execer, rows []row, cause error) error {
-	q, args := inSeqs(`UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE sent_at IS NULL AND seq IN `,
-		rows, cause.Error())
-	_, err := db.ExecContext(ctx, q, args...)
+	in, args := database.InList(seqs(rows), cause.Error())
+	_, err := db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE sent_at IS NULL AND seq IN `+in, args...)
 	return err
 }
 
-// inSeqs completes query with the list of the rows' seqs, numbering their
-// placeholders after those of the leading args.
-func inSeqs(query string, rows []row, leading ...any) (string, []any) {
-	var b strings.Builder
-	b.WriteString(query)
-	b.WriteByte('(')
-	args := append(make([]any, 0, len(leading)+len(rows)), leading...)
+// seqs lists the rows' seqs.
+func seqs(rows []row) []int64 {
+	out := make([]int64, len(rows))
 	for i, row := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		args = append(args, row.seq)
-		b.WriteString("$" + strconv.Itoa(len(args)))
+		out[i] = row.seq
 	}
-	b.WriteByte(')')
-	return b.String(), args
+	return out
 }

@@ -40,7 +40,7 @@ func TestRelaysOfSeveralReplicasPublishEachEventOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { tel.Shutdown(context.Background()) })
-		r, err := NewRelay(db, pub, tel)
+		r, err := NewRelay(db, src.Dialect(), pub, tel)
 		if err != nil {
 			t.Fatal(err)
 		}

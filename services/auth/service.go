@@ -105,7 +105,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		db.Close()
 		return nil, fmt.Errorf("auth: dummy hash: %w", err)
 	}
-	relay, err := outbox.NewRelay(db, o.Publisher, o.Telemetry)
+	relay, err := outbox.NewRelay(db, o.Database.Dialect(), o.Publisher, o.Telemetry)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("auth: %w", err)

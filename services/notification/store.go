@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/mail"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/propagation"
@@ -198,16 +196,13 @@ func (s *Service) claimDue(ctx context.Context, limit int, lease time.Duration) 
 		if len(out) == 0 {
 			return nil
 		}
-		until := now.Add(lease).UnixNano()
-		args := make([]any, 0, len(out)+1)
-		args = append(args, until)
 		ids := make([]string, len(out))
 		for i, q := range out {
-			args = append(args, q.eventID)
-			ids[i] = "$" + strconv.Itoa(len(args))
+			ids[i] = q.eventID
 		}
+		in, args := database.InList(ids, now.Add(lease).UnixNano())
 		_, err = tx.ExecContext(ctx, `UPDATE processed_events SET attempts = attempts + 1, next_attempt_at = $1, leased_until = $1
-			WHERE event_id IN (`+strings.Join(ids, ", ")+`)`, args...)
+			WHERE event_id IN `+in, args...)
 		return err
 	})
 	if err != nil {

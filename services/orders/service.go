@@ -82,7 +82,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orders: %w", err)
 	}
-	relay, err := outbox.NewRelay(db, o.Publisher, o.Telemetry)
+	relay, err := outbox.NewRelay(db, o.Database.Dialect(), o.Publisher, o.Telemetry)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("orders: %w", err)
