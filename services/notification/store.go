@@ -99,6 +99,10 @@ const claimDueQuery = `
 	ORDER BY next_attempt_at, created_at
 	LIMIT $3`
 
+// claimDueLockedQuery is claimDueQuery for PostgreSQL, where the senders of
+// several replicas claim at once (claimDue).
+const claimDueLockedQuery = claimDueQuery + ` FOR UPDATE SKIP LOCKED`
+
 // queued is a pending e-mail as the sender needs it.
 type queued struct {
 	eventID string
@@ -161,7 +165,7 @@ func (s *Service) claimDue(ctx context.Context, limit int, lease time.Duration) 
 	now := s.now()
 	query := claimDueQuery
 	if s.dialect == database.Postgres {
-		query += ` FOR UPDATE SKIP LOCKED`
+		query = claimDueLockedQuery
 	}
 	err := database.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, query, statusPending, now.UnixNano(), limit)
