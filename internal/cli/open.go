@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"os/exec"
 	"runtime"
 	"sort"
@@ -81,20 +79,7 @@ func NewCmdOpen(app *App) *cobra.Command {
 
 // TraceURL is Grafana Explore showing traceID from the Tempo data source.
 func TraceURL(traceID string) string {
-	pane := map[string]any{
-		"a": map[string]any{
-			"datasource": "tempo",
-			"queries": []map[string]any{{
-				"refId":      "A",
-				"datasource": map[string]string{"type": "tempo", "uid": "tempo"},
-				"queryType":  "traceql",
-				"query":      traceID,
-			}},
-			"range": map[string]string{"from": "now-1h", "to": "now"},
-		},
-	}
-	b, _ := json.Marshal(pane)
-	return stack.GrafanaURL + "/explore?schemaVersion=1&orgId=1&panes=" + url.QueryEscape(string(b))
+	return dashboards.ExploreURL(stack.GrafanaURL, "traceql", traceID, "now-1h")
 }
 
 // openBrowser prints u and hands it to the OS's opener when there is one;

@@ -13,9 +13,12 @@ package dashboards
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/shoplab/shoplab/internal/slo"
 )
 
 // Dashboard UIDs: Grafana serves a dashboard at /d/<uid>.
@@ -23,8 +26,8 @@ const (
 	OverviewUID = "shoplab-overview"
 	CheckoutUID = "shoplab-checkout"
 	LogsUID     = "shoplab-logs"
-	// SLOUID is slo.DashboardUID, which the alerts link to.
-	SLOUID = "shoplab-slo"
+	// SLOUID is the dashboard the SLO alerts link to.
+	SLOUID = slo.DashboardUID
 )
 
 // Folder is the Grafana folder the dashboards are provisioned into.
@@ -52,6 +55,31 @@ func All() []Info {
 // the dashboard uid.
 func URL(base, uid string) string {
 	return strings.TrimRight(base, "/") + "/d/" + uid
+}
+
+// ExploreURL is Grafana Explore, on the Grafana at base, running expr over
+// the time since from (such as "now-15m"). lang is the query's language,
+// "promql", "logql" or "traceql" (a trace ID is a TraceQL query too), and
+// picks the stack's data source of that language: Prometheus, Loki or
+// Tempo.
+func ExploreURL(base, lang, expr, from string) string {
+	ds := map[string]string{"promql": "prometheus", "logql": "loki", "traceql": "tempo"}[lang]
+	query := map[string]any{
+		"refId":      "A",
+		"datasource": map[string]string{"type": ds, "uid": ds},
+	}
+	if lang == "traceql" {
+		query["queryType"], query["query"] = "traceql", expr
+	} else {
+		query["expr"] = expr
+	}
+	pane := map[string]any{"a": map[string]any{
+		"datasource": ds,
+		"queries":    []any{query},
+		"range":      map[string]string{"from": from, "to": "now"},
+	}}
+	b, _ := json.Marshal(pane) // maps of strings always marshal
+	return strings.TrimRight(base, "/") + "/explore?schemaVersion=1&orgId=1&panes=" + url.QueryEscape(string(b))
 }
 
 // DataSourceRef points at a data source by type and UID, as panels,

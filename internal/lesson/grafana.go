@@ -1,9 +1,10 @@
 package lesson
 
 import (
-	"encoding/json"
 	"net/url"
 	"strings"
+
+	"github.com/shoplab/shoplab/internal/dashboards"
 )
 
 // Grafana builds links into the compose stack's Grafana at Base (and
@@ -18,7 +19,7 @@ func (g Grafana) TSDBStatus() string { return strings.TrimRight(g.Prometheus, "/
 
 // Dashboard is the dashboard uid with its variables set.
 func (g Grafana) Dashboard(uid string, vars map[string]string) string {
-	u := strings.TrimRight(g.Base, "/") + "/d/" + uid
+	u := dashboards.URL(g.Base, uid)
 	if len(vars) == 0 {
 		return u
 	}
@@ -31,26 +32,5 @@ func (g Grafana) Dashboard(uid string, vars map[string]string) string {
 
 // Explore is Grafana Explore running q on its data source.
 func (g Grafana) Explore(q Query) string {
-	ds := map[string]string{"promql": "prometheus", "logql": "loki", "traceql": "tempo"}[q.Lang]
-	query := map[string]any{
-		"refId":      "A",
-		"datasource": map[string]string{"type": ds, "uid": ds},
-	}
-	if q.Lang == "traceql" {
-		query["queryType"], query["query"] = "traceql", q.Expr
-	} else {
-		query["expr"] = q.Expr
-	}
-	pane := map[string]any{"a": map[string]any{
-		"datasource": ds,
-		"queries":    []any{query},
-		"range":      map[string]string{"from": "now-15m", "to": "now"},
-	}}
-	b, _ := json.Marshal(pane) // maps of strings always marshal
-	return strings.TrimRight(g.Base, "/") + "/explore?schemaVersion=1&orgId=1&panes=" + url.QueryEscape(string(b))
-}
-
-// Trace is Grafana Explore showing one trace.
-func (g Grafana) Trace(traceID string) string {
-	return g.Explore(Query{Lang: "traceql", Expr: traceID})
+	return dashboards.ExploreURL(g.Base, q.Lang, q.Expr, "now-15m")
 }

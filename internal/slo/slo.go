@@ -6,7 +6,11 @@
 // runbooks and the alerts' links agree.
 package slo
 
-import "net/url"
+import (
+	"net/url"
+
+	"github.com/shoplab/shoplab/internal/stack"
+)
 
 // Files, relative to the repository root.
 const (
@@ -32,7 +36,7 @@ const (
 	DashboardUID   = "shoplab-slo"
 	RegionVariable = "region"
 	// DashboardURL is the dashboard on the stack's Grafana.
-	DashboardURL = "http://localhost:4000/d/" + DashboardUID
+	DashboardURL = stack.GrafanaURL + "/d/" + DashboardUID
 )
 
 // Series Sloth records for every SLO, labelled sloth_slo (and region for
