@@ -2,14 +2,11 @@ package doctor
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
 
+	"github.com/shoplab/shoplab/internal/exposition"
 	"github.com/shoplab/shoplab/internal/topology"
 )
 
@@ -23,35 +20,18 @@ func (d *Doctor) scrape(ctx context.Context, url string) (map[string]*dto.Metric
 	return scrapeFamilies(ctx, d.http, url)
 }
 
-// scrapeFamilies reads a /metrics page the way a scraper can: in the
-// protobuf exposition format, which, like OpenMetrics, carries exemplars.
+// scrapeFamilies reads the /metrics page at url by metric name, with the
+// exemplars the gateway's latency histogram carries.
 func scrapeFamilies(ctx context.Context, hc *http.Client, url string) (map[string]*dto.MetricFamily, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	fams, err := exposition.Scrape(ctx, hc, url)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeProtoDelim)))
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
-	out := map[string]*dto.MetricFamily{}
-	for {
-		f := &dto.MetricFamily{}
-		err := dec.Decode(f)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", url, err)
-		}
+	out := make(map[string]*dto.MetricFamily, len(fams))
+	for _, f := range fams {
 		out[f.GetName()] = f
 	}
+	return out, nil
 }
 
 // probeLabels are the gateway's labels of the probe's request.

@@ -2,7 +2,6 @@ package lesson
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,8 +16,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
 
+	"github.com/shoplab/shoplab/internal/exposition"
 	"github.com/shoplab/shoplab/internal/load"
 	"github.com/shoplab/shoplab/internal/topology"
 	"github.com/shoplab/shoplab/internal/traceview"
@@ -65,31 +64,7 @@ func (ev *Evidence) Metrics(ctx context.Context, service string) ([]*dto.MetricF
 	if !ok {
 		return nil, fmt.Errorf("no service %s", service)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.MetricsURL, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := ev.client().Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", e.MetricsURL, resp.Status)
-	}
-	dec := expfmt.NewDecoder(resp.Body, expfmt.NewFormat(expfmt.TypeTextPlain))
-	var out []*dto.MetricFamily
-	for {
-		f := &dto.MetricFamily{}
-		err := dec.Decode(f)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", e.MetricsURL, err)
-		}
-		out = append(out, f)
-	}
+	return exposition.Scrape(ctx, ev.client(), e.MetricsURL)
 }
 
 // Series is one metric series: its labels and its value (a histogram's
@@ -171,13 +146,10 @@ func SeriesCounts(fams []*dto.MetricFamily) map[string]int {
 	return out
 }
 
-// LogLine is one JSON line of a service's log file.
+// LogLine is one JSON line of a service's log file, with its trace ID.
 type LogLine struct {
-	Time    time.Time
-	Level   string
-	Msg     string
+	traceview.LogLine
 	TraceID string
-	Fields  map[string]string
 }
 
 // String is the line as the debrief shows it.
@@ -218,7 +190,8 @@ func (ev *Evidence) Logs(service string, n int, keep func(LogLine) bool) ([]LogL
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		l, ok := parseLogLine(sc.Bytes())
+		tl, traceID, ok := traceview.ParseLogLine(sc.Bytes())
+		l := LogLine{LogLine: tl, TraceID: traceID}
 		if !ok || l.Time.Before(ev.Since) || (keep != nil && !keep(l)) {
 			continue
 		}
@@ -228,34 +201,6 @@ func (ev *Evidence) Logs(service string, n int, keep func(LogLine) bool) ([]LogL
 		}
 	}
 	return out, sc.Err()
-}
-
-func parseLogLine(b []byte) (LogLine, bool) {
-	if !bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
-		return LogLine{}, false
-	}
-	var raw map[string]any
-	if json.Unmarshal(b, &raw) != nil {
-		return LogLine{}, false
-	}
-	l := LogLine{Fields: map[string]string{}}
-	for k, v := range raw {
-		s := fmt.Sprint(v)
-		switch k {
-		case "time":
-			l.Time, _ = time.Parse(time.RFC3339Nano, s)
-		case "level":
-			l.Level = s
-		case "msg":
-			l.Msg = s
-		case "trace_id":
-			l.TraceID = s
-		case "span_id", "service":
-		default:
-			l.Fields[k] = s
-		}
-	}
-	return l, true
 }
 
 // LastRun is the traffic's newest finished load run, if it started after

@@ -1,16 +1,16 @@
 package testkit
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
+
+	"github.com/shoplab/shoplab/internal/exposition"
 )
 
 // Scrape is a Gatherer that scrapes url, a service's /metrics, each time
@@ -124,27 +124,7 @@ func hasLabels(m *dto.Metric, want map[string]string) bool {
 	return true
 }
 
-// scrape reads the text exposition at url.
+// scrape reads the /metrics page at url.
 func scrape(url string) ([]*dto.MetricFamily, error) {
-	resp, err := http.Get(url)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	dec := expfmt.NewDecoder(resp.Body, expfmt.NewFormat(expfmt.TypeTextPlain))
-	var out []*dto.MetricFamily
-	for {
-		f := &dto.MetricFamily{}
-		err := dec.Decode(f)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", url, err)
-		}
-		out = append(out, f)
-	}
+	return exposition.Scrape(context.Background(), http.DefaultClient, url)
 }

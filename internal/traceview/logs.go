@@ -13,14 +13,15 @@ import (
 	"github.com/shoplab/shoplab/internal/telemetry"
 )
 
-// parseLogLine reads one of the services' JSON log lines (slog's JSON
+// ParseLogLine reads one of the services' JSON log lines (slog's JSON
 // handler: time, level, msg, then the line's own fields, telemetry's
-// trace_id, span_id, service and region among them). ok is false when the
-// line is not JSON or not of traceID.
-func parseLogLine(b []byte, traceID string) (l LogLine, ok bool) {
+// trace_id, span_id, service and region among them). traceID is the
+// line's trace_id, "" when it has none; ok is false when the line is not
+// a JSON object.
+func ParseLogLine(b []byte) (l LogLine, traceID string, ok bool) {
 	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil || jsonString(m[telemetry.FieldTraceID]) != traceID {
-		return LogLine{}, false
+	if json.Unmarshal(b, &m) != nil || m == nil {
+		return LogLine{}, "", false
 	}
 	l = LogLine{
 		Level:   jsonString(m["level"]),
@@ -28,6 +29,7 @@ func parseLogLine(b []byte, traceID string) (l LogLine, ok bool) {
 		Service: jsonString(m[telemetry.FieldService]),
 		SpanID:  jsonString(m[telemetry.FieldSpanID]),
 	}
+	traceID = jsonString(m[telemetry.FieldTraceID])
 	l.Time, _ = time.Parse(time.RFC3339Nano, jsonString(m["time"]))
 	for _, k := range []string{"time", "level", "msg", telemetry.FieldService, telemetry.FieldTraceID, telemetry.FieldSpanID} {
 		delete(m, k)
@@ -41,6 +43,15 @@ func parseLogLine(b []byte, traceID string) (l LogLine, ok bool) {
 				l.Fields[k] = string(v)
 			}
 		}
+	}
+	return l, traceID, true
+}
+
+// parseLogLine is ParseLogLine of a line of traceID only.
+func parseLogLine(b []byte, traceID string) (LogLine, bool) {
+	l, id, ok := ParseLogLine(b)
+	if !ok || id != traceID {
+		return LogLine{}, false
 	}
 	return l, true
 }
