@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/shoplab/shoplab/internal/atomicfile"
 )
 
 // progressFile is the progress file's name in the data directory.
@@ -75,17 +77,7 @@ func SaveProgress(dataDir string, p *Progress) error {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("lesson progress: %w", err)
 	}
-	f, err := os.CreateTemp(dataDir, progressFile+".*")
-	if err != nil {
-		return fmt.Errorf("lesson progress: %w", err)
-	}
-	_, werr := f.Write(append(b, '\n'))
-	if err := errors.Join(werr, f.Chmod(0o600), f.Close()); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("lesson progress: %w", err)
-	}
-	if err := os.Rename(f.Name(), ProgressPath(dataDir)); err != nil {
-		os.Remove(f.Name())
+	if err := atomicfile.WriteFile(ProgressPath(dataDir), append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("lesson progress: %w", err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/shoplab/shoplab/internal/atomicfile"
 	"github.com/shoplab/shoplab/internal/load"
 )
 
@@ -29,17 +30,7 @@ func SaveLastRun(dataDir string, r *load.Result) error {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return fmt.Errorf("last load run: %w", err)
 	}
-	f, err := os.CreateTemp(dataDir, LastRunFile+".*")
-	if err != nil {
-		return fmt.Errorf("last load run: %w", err)
-	}
-	_, werr := f.Write(append(b, '\n'))
-	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("last load run: %w", err)
-	}
-	if err := os.Rename(f.Name(), LastRunPath(dataDir)); err != nil {
-		os.Remove(f.Name())
+	if err := atomicfile.WriteFile(LastRunPath(dataDir), append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("last load run: %w", err)
 	}
 	return nil
