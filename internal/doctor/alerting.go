@@ -3,13 +3,12 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"path"
 	"strings"
 
 	"github.com/shoplab/shoplab/internal/compose"
 	"github.com/shoplab/shoplab/internal/slo"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 const (
@@ -84,25 +83,12 @@ func (d *Doctor) checkSLORules(ctx context.Context, _ *Probe) Result {
 func (d *Doctor) checkAlertmanager(ctx context.Context, _ *Probe) Result {
 	u := strings.TrimSuffix(d.cfg.AlertmanagerURL, "/") + "/-/ready"
 	expected := "200 from " + u
-	fail := func(found string) Result {
+	if err := topology.CheckHTTP(ctx, d.http, u); err != nil {
 		return Result{
-			Status: Fail, Expected: expected, Found: found,
+			Status: Fail, Expected: expected, Found: err.Error(),
 			Cause: "Alertmanager is down, still starting, or not at this URL",
 			Fix:   "docker compose -p " + compose.Project + " logs alertmanager; SHOPLAB_ALERTMANAGER_URL",
 		}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return fail(err.Error())
-	}
-	resp, err := d.http.Do(req)
-	if err != nil {
-		return fail(err.Error())
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode != http.StatusOK {
-		return fail(fmt.Sprintf("%s answered %s", u, resp.Status))
 	}
 	return Result{Status: Pass, Expected: expected, Found: "ready"}
 }

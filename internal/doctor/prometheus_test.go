@@ -9,6 +9,7 @@ import (
 
 	"github.com/shoplab/shoplab/internal/labharness"
 	"github.com/shoplab/shoplab/internal/slo"
+	"github.com/shoplab/shoplab/internal/testkit"
 	"github.com/shoplab/shoplab/internal/topology"
 )
 
@@ -76,10 +77,7 @@ func TestDoctorWithRealPrometheus(t *testing.T) {
 // doctor relies on the jobs being named after the services it probes.
 func startPrometheus(t *testing.T, s *shop, targets map[string]string) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testkit.RepoRoot(t)
 	// The SLO rules too, as prometheus.yml loads them: the slo-rules check
 	// reads them from the real Prometheus.
 	p := labharness.StartPrometheus(t, s.Shop, labharness.PrometheusOptions{

@@ -1,13 +1,13 @@
 package labharness
 
 import (
-	"fmt"
 	"net/http"
 	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/shoplab/shoplab/internal/testkit"
+	"github.com/shoplab/shoplab/internal/topology"
 )
 
 // startServer runs a server program (Prometheus, Alertmanager) for a test
@@ -42,14 +42,6 @@ func startServer(t testing.TB, name, bin string, args []string, readyURL string)
 			t.Fatalf("%s exited: %v\n%s", name, waitErr, out.String())
 		default:
 		}
-		resp, err := client.Get(readyURL)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: %s", readyURL, resp.Status)
-		}
-		return nil
+		return topology.CheckHTTP(t.Context(), client, readyURL)
 	})
 }
