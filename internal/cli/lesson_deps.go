@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shoplab/shoplab/internal/compose"
+	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/lesson"
 	"github.com/shoplab/shoplab/internal/load"
@@ -37,16 +38,21 @@ func defaultLessonHooks() lessonHooks {
 	return lessonHooks{mode: composeMode, containers: composeContainers, scenariosDir: "scenarios"}
 }
 
-// newLessonEngine connects a lesson.Engine to the lab app's environment
-// describes: its services and their control surfaces, the compose stack,
-// the traffic process (this binary, run again), the log files and the
-// trace stores. The TUI builds its Engine here too.
+// newLessonEngine is lessonEngine for the configuration app's environment
+// describes.
 func newLessonEngine(app *App, hooks lessonHooks) (*lesson.Engine, error) {
 	s, err := loadSettings(app.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	cfg := s.cfg
+	return lessonEngine(app, s.cfg, hooks)
+}
+
+// lessonEngine connects a lesson.Engine to the lab cfg describes: its
+// services and their control surfaces, the compose stack, the traffic
+// process (this binary, run again), the log files and the trace stores.
+// The TUI builds its Engine here too.
+func lessonEngine(app *App, cfg config.Config, hooks lessonHooks) (*lesson.Engine, error) {
 	file := composeFile(app.Getenv)
 	d := lesson.Deps{
 		DataDir:  cfg.DataDir,
@@ -114,10 +120,10 @@ func (t tokenControl) Set(ctx context.Context, adminURL, name string, params inc
 // Clear without a token has nothing to do: no incident can have been
 // switched on without one.
 func (t tokenControl) Clear(ctx context.Context, adminURL string) error {
-	if _, err := incident.LoadToken(t.dataDir); errors.Is(err, fs.ErrNotExist) {
+	c, err := t.client()
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	c, err := t.client()
 	if err != nil {
 		return err
 	}
@@ -164,6 +170,8 @@ func composeContainers(file string, stderr io.Writer) lesson.Containers {
 	return &lazyCompose{file: file, stderr: stderr}
 }
 
+// lazyCompose is a Compose client made at its first use, once it can be:
+// making one asks Docker for its version twice.
 type lazyCompose struct {
 	file   string
 	stderr io.Writer
@@ -198,4 +206,13 @@ func (l *lazyCompose) Start(ctx context.Context, services ...string) error {
 		return err
 	}
 	return c.Start(ctx, services...)
+}
+
+// PS lists the stack's containers.
+func (l *lazyCompose) PS(ctx context.Context) ([]compose.Container, error) {
+	c, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.PS(ctx)
 }

@@ -9,12 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"sync"
 	"time"
 
 	"golang.org/x/term"
 
-	"github.com/shoplab/shoplab/internal/compose"
 	"github.com/shoplab/shoplab/internal/config"
 	"github.com/shoplab/shoplab/internal/lesson"
 	"github.com/shoplab/shoplab/internal/load"
@@ -61,7 +59,7 @@ func tuiDeps(app *App) (tui.Deps, error) {
 	endpoints := topology.Endpoints(s.cfg)
 	d := tui.Deps{
 		Services:     endpoints,
-		Containers:   composeLister(s.cfg.Stack.ComposeFile),
+		Containers:   (&lazyCompose{file: s.cfg.Stack.ComposeFile, stderr: io.Discard}).PS,
 		ScenariosDir: "scenarios",
 		RunLoad:      annotatedLoad(s.cfg.Stack.AnnotationURL, s.cfg.DataDir),
 		Open:         browserOpener(app),
@@ -104,7 +102,7 @@ func tuiDeps(app *App) (tui.Deps, error) {
 	// garble the screen, so it is dropped.
 	hooks := defaultLessonHooks()
 	hooks.containers = func(file string, _ io.Writer) lesson.Containers { return composeContainers(file, io.Discard) }
-	lessons, err := newLessonEngine(app, hooks)
+	lessons, err := lessonEngine(app, s.cfg, hooks)
 	if err != nil {
 		return tui.Deps{}, err
 	}
@@ -128,25 +126,6 @@ func tuiAlerts(base string) func(context.Context) ([]tui.Alert, error) {
 			})
 		}
 		return alerts, nil
-	}
-}
-
-// composeLister lists the containers of the stack file defines. The
-// Compose client is made once it can be: making one asks Docker for its
-// version twice.
-func composeLister(file string) func(context.Context) ([]compose.Container, error) {
-	var mu sync.Mutex
-	var c *compose.Compose
-	return func(ctx context.Context) ([]compose.Container, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if c == nil {
-			var err error
-			if c, err = compose.New(ctx, file, io.Discard); err != nil {
-				return nil, err
-			}
-		}
-		return c.PS(ctx)
 	}
 }
 
