@@ -120,6 +120,7 @@ func TestOpenHandsURLToBrowser(t *testing.T) {
 		{[]string{"open"}, "http://localhost:4000/d/shoplab-overview"},
 		{[]string{"open", "checkout"}, "http://localhost:4000/d/shoplab-checkout"},
 		{[]string{"open", "logs"}, "http://localhost:4000/d/shoplab-logs"},
+		{[]string{"open", "slo"}, "http://localhost:4000/d/shoplab-slo"},
 		{[]string{"open", "--trace", "0AF7651916CD43DD8448EB211C80319C"}, TraceURL("0af7651916cd43dd8448eb211c80319c")},
 	}
 	for _, tt := range tests {

@@ -16,14 +16,14 @@ import (
 	"github.com/shoplab/shoplab/internal/stack"
 )
 
-// dashboardUIDs maps `shoplab open`'s argument to the provisioned
-// dashboard's UID (dashboards/*.json).
+// dashboardUIDs maps `shoplab open`'s argument, a provisioned dashboard's
+// file name without .json, to its UID.
 func dashboardUIDs() map[string]string {
-	return map[string]string{
-		"overview": dashboards.OverviewUID,
-		"checkout": dashboards.CheckoutUID,
-		"logs":     dashboards.LogsUID,
+	uids := map[string]string{}
+	for _, d := range dashboards.All() {
+		uids[strings.TrimSuffix(d.File, ".json")] = d.UID
 	}
+	return uids
 }
 
 // validTraceID reports whether id is a W3C trace ID: 32 lowercase hex
