@@ -194,7 +194,7 @@ func main() {
 	defer stop()
 
 	began := time.Now()
-	rep := &report{machine: machine(shoplabVersion, vegetaVersion, targetProcs), began: began}
+	rep := &report{machine: machine(shoplabVersion, vegetaVersion, targetProcs), began: began, quietMax: d.quietMax, attempts: d.attempts}
 
 	if only == "cpu" {
 		d.fixed(rep, []config{{Tool: "shoplab"}, {Tool: "vegeta"}}, fixedRate, fixed, reps)

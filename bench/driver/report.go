@@ -31,6 +31,22 @@ type report struct {
 	reps      int
 
 	stall stallSetup
+
+	// The driver's -quiet-wait and -attempts, which the text quotes.
+	quietMax time.Duration
+	attempts int
+}
+
+// repeatRule says what becomes of a run that other processes disturbed,
+// given the driver's -attempts.
+func repeatRule(attempts int) string {
+	switch {
+	case attempts <= 1:
+		return "a run during which they used more is not repeated (`-attempts 1`): the \"others\" column shows it."
+	case attempts == 2:
+		return "a run during which they used more is repeated once (`-attempts 2`), and the last attempt is kept."
+	}
+	return fmt.Sprintf("a run during which they used more is repeated (at most %d times, `-attempts %d`), and the last attempt is kept.", attempts-1, attempts)
 }
 
 // expectedStallP99 is the p99 a generator should report from the schedule
@@ -113,7 +129,7 @@ func (rep *report) markdown() string {
 		p("\"common\" is the same verdict without shoplab's saturation check, which has no vegeta counterpart (vegeta delays a send where shoplab drops an arrival).\n\n")
 		p("Each configuration steps up through the rates; a step that fails is run once more, and the sweep ends at the first rate that fails twice. ")
 		p("The best configuration of each tool is then run up to three more times at its best rate, and the rate is confirmed when two of them pass (else the next lower rate is tried the same way, and so on). ")
-		p("Before each run the driver waits (at most 30 s) for a second in which other processes use less than %.2f cores; a run during which they used more is repeated (at most twice), and the last attempt is kept.\n\n", maxForeign)
+		p("Before each run the driver waits (at most %s, `-quiet-wait`) for a second in which other processes use less than %.2f cores; %s\n\n", rep.quietMax, maxForeign, repeatRule(rep.attempts))
 		p("| tool | configuration | highest step passed | the rate that failed twice |\n|---|---|---|---|\n")
 		for _, s := range rep.sweeps {
 			fail := "none (the list of rates ended)"

@@ -49,12 +49,7 @@ func (w *worker) prepare(s *boundStep, reg uint8) error {
 		w.body, w.bodyBuf = new(bodyReader), bytes.Buffer{}
 	}
 	req, h := w.req, w.hdr
-	// A request sent has User-Agent, X-Region and Traceparent (set after
-	// prepare): when the map holds just those, they are overwritten, and
-	// it need not be cleared.
-	if _, sent := h["Traceparent"]; len(h) != 3 || !sent {
-		clear(h)
-	}
+	clear(h) // no header of the previous step may leak into this one
 	req.Method = s.Endpoint.Method
 	if s.url != nil {
 		req.URL = s.url

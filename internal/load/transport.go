@@ -27,8 +27,9 @@ import (
 // It keeps what the engine relied on from http.Transport: at most
 // maxConns connections (a request waits for one, and the wait counts in
 // its latency), idle ones reused and closed after idleTimeout, a bound on
-// each exchange, httptrace's GotConn, and a request on a reused
-// connection that the server had closed is sent once more on a new one.
+// each exchange, httptrace's GotConn, and net/http's rules for sending a
+// request once more on a new connection when a reused one broke (see
+// resendable).
 type connTransport struct {
 	addr        string
 	dialer      net.Dialer
@@ -49,6 +50,17 @@ type pconn struct {
 	lr       io.LimitedReader // an answer's body of known length
 	lastUsed time.Time
 	stop     func() bool // stops the watch on the context it was dialled for
+	// nwrite counts the bytes written to the connection: a request of
+	// which none went out was not seen by the server.
+	nwrite int64
+	probe  *prober // whether the server closed the connection while idle
+}
+
+// Write counts what reaches the connection; bw writes through it.
+func (c *pconn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.nwrite += int64(n)
+	return n, err
 }
 
 func newConnTransport(addr string, maxConns int, timeout, idleTimeout time.Duration) *connTransport {
@@ -74,15 +86,13 @@ func (t *connTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if trace := httptrace.ContextClientTrace(ctx); trace != nil && trace.GotConn != nil {
 			trace.GotConn(httptrace.GotConnInfo{Conn: c.Conn, Reused: reused})
 		}
+		written := c.nwrite
 		resp, err := t.exchange(c, req)
 		if err == nil {
 			return resp, nil
 		}
 		t.discard(c)
-		// A server may close a kept-alive connection while it is idle;
-		// a request that then got no byte of an answer was not served,
-		// and is sent again on a new connection, as net/http does.
-		if reused && attempt == 0 && ctx.Err() == nil && unanswered(err) {
+		if reused && attempt == 0 && ctx.Err() == nil && resendable(req, err, c.nwrite == written) {
 			if again, ok := rewind(req); ok {
 				req = again
 				continue
@@ -140,9 +150,12 @@ func (t *connTransport) get(ctx context.Context) (*pconn, bool, error) {
 }
 
 // alive reports whether idle connection c may be used, and closes it if
-// not: after idleTimeout the server may be about to close it.
+// not: after idleTimeout the server may be about to close it; one the
+// server closed, or sent bytes on that no request asked for, cannot carry
+// a request. Finding that out before writing matters: a request that was
+// written is sent again only if it is idempotent (see resendable).
 func (t *connTransport) alive(c *pconn) bool {
-	if time.Since(c.lastUsed) <= t.idleTimeout {
+	if time.Since(c.lastUsed) <= t.idleTimeout && c.br.Buffered() == 0 && c.probe.open() {
 		return true
 	}
 	t.discard(c)
@@ -154,7 +167,9 @@ func (t *connTransport) dial(ctx context.Context) (*pconn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", t.addr, err)
 	}
-	c := &pconn{Conn: nc, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 4096)}
+	c := &pconn{Conn: nc, br: bufio.NewReaderSize(nc, 4096)}
+	c.bw = bufio.NewWriterSize(c, 4096)
+	c.probe = newProber(nc)
 	// The run's end (interrupt, drain timeout) must free a request that
 	// waits on this connection: closing it ends the read at once.
 	c.stop = context.AfterFunc(ctx, func() { nc.Close() })
@@ -197,6 +212,34 @@ func (t *connTransport) CloseIdleConnections() {
 			return
 		}
 	}
+}
+
+// resendable reports whether req, which failed with err on a reused
+// connection, may be sent again on a new one. It follows net/http's
+// Transport (persistConn.shouldRetryRequest): only when the connection
+// broke before any byte of an answer, and then if none of the request
+// reached the connection (so the server cannot have seen it), or if the
+// request is idempotent. A POST the server read before it closed the
+// connection may have been served: sending it again could place an order
+// twice, so its failure is the caller's (the engine counts an error).
+func resendable(req *http.Request, err error, nothingWritten bool) bool {
+	return unanswered(err) && (nothingWritten || idempotent(req))
+}
+
+// idempotent reports whether req may be sent twice, as net/http's
+// Request.isReplayable has it: GET, HEAD, OPTIONS and TRACE, or a request
+// with an Idempotency-Key or X-Idempotency-Key header. RFC 9110 (9.2.2)
+// calls PUT and DELETE idempotent too, but net/http does not replay them,
+// nor does this: a DELETE served twice answers 404 the second time, an
+// error the server did not make.
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
 }
 
 // unanswered reports whether err means the server closed the connection

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 func newTestTransport(t *testing.T, srvURL string, maxConns int) *connTransport {
@@ -127,7 +129,8 @@ func TestConnTransportSpeaksHTTP(t *testing.T) {
 
 // TestConnTransportResendsOnAClosedIdleConnection: a server that closes a
 // kept-alive connection after an answer (without saying so) does not fail
-// the next request, which goes out again on a new connection.
+// the next request, even a POST: the closed connection is found out before
+// the request is written, and the request goes out on a new one.
 func TestConnTransportResendsOnAClosedIdleConnection(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -156,9 +159,28 @@ func TestConnTransportResendsOnAClosedIdleConnection(t *testing.T) {
 		if err != nil || status != 200 || body != "ok" {
 			t.Fatalf("request %d: %d %q %v", i, status, body, err)
 		}
+		// A POST written before the server's close arrived would not be
+		// sent again (see TestConnTransportResendsOnlyWhatIsSafe): the
+		// next one goes once the close can be seen, as after an idle
+		// timeout.
+		testkit.WaitFor(t, 30*time.Second, "the server's close to reach the idle connection", func() bool {
+			return idleClosed(tr)
+		})
 	}
 	if n := served.Load(); n != 3 {
 		t.Errorf("the server served %d requests, want 3", n)
+	}
+}
+
+// idleClosed reports whether tr's idle connection was closed by the
+// server, leaving it idle.
+func idleClosed(tr *connTransport) bool {
+	select {
+	case c := <-tr.idle:
+		defer func() { tr.idle <- c }()
+		return !c.probe.open()
+	default:
+		return false
 	}
 }
 
@@ -181,6 +203,8 @@ func TestConnTransportBoundsConnections(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
+	releaseAll := sync.OnceFunc(func() { close(release) })
+	defer releaseAll() // before srv.Close, which waits for the handlers
 	tr := newTestTransport(t, srv.URL, maxConns)
 	var wg sync.WaitGroup
 	errs := make(chan error, 6)
@@ -191,11 +215,10 @@ func TestConnTransportBoundsConnections(t *testing.T) {
 			}
 		})
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for in.Load() < maxConns && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	close(release)
+	testkit.WaitFor(t, 30*time.Second, "requests on every connection", func() bool {
+		return in.Load() >= maxConns
+	})
+	releaseAll()
 	wg.Wait()
 	close(errs)
 	for err := range errs {

@@ -81,10 +81,10 @@ var errMalformed = errors.New("malformed HTTP response")
 // StatusCode, Proto, Close, ContentLength and Body (Status and Header
 // stay empty: filling them would cost allocations nobody reads).
 func readResponse(c *pconn, t *connTransport, head bool) (*http.Response, error) {
-	for {
+	for answered := false; ; answered = true {
 		line, err := readLine(c.br)
 		if err != nil {
-			return nil, err
+			return nil, cutShort(err, answered)
 		}
 		if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
 			return nil, fmt.Errorf("%w: status line %q", errMalformed, line)
@@ -101,7 +101,7 @@ func readResponse(c *pconn, t *connTransport, head bool) (*http.Response, error)
 		for {
 			h, err := readLine(c.br)
 			if err != nil {
-				return nil, err
+				return nil, cutShort(err, true)
 			}
 			if len(h) == 0 {
 				break
@@ -150,15 +150,26 @@ func readResponse(c *pconn, t *connTransport, head bool) (*http.Response, error)
 	}
 }
 
+// cutShort turns the end of the connection inside an answer into
+// io.ErrUnexpectedEOF: only an io.EOF before any byte of an answer means
+// the server did not answer (see unanswered).
+func cutShort(err error, answered bool) error {
+	if answered && err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
 // readLine reads one line, without its CRLF; the slice is valid until
-// the next read.
+// the next read. A line the connection's end cut short is
+// io.ErrUnexpectedEOF.
 func readLine(br *bufio.Reader) ([]byte, error) {
 	line, err := br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("%w: a line longer than %d bytes", errMalformed, br.Size())
 	}
 	if err != nil {
-		return nil, err
+		return nil, cutShort(err, len(line) > 0)
 	}
 	return bytes.TrimRight(line, "\r\n"), nil
 }
