@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/shoplab/shoplab/internal/broker"
 	"github.com/shoplab/shoplab/internal/incident"
 	"github.com/shoplab/shoplab/internal/lab"
 	"github.com/shoplab/shoplab/internal/server"
@@ -51,7 +50,7 @@ func serveOne(ctx context.Context, app *App, name string) error {
 	tel, err := telemetry.New(ctx, telemetry.Config{
 		Service: name, LogDir: s.cfg.LogDir, Stdout: app.Stdout, LogLevel: s.logLevel, OTLP: s.otlp,
 		SpanDir: telemetry.LocalSpanDir(s.otlp, s.cfg.LogDir), Signals: s.cfg.Signals,
-		Instance: telemetry.Instance(s.cfg.Instance),
+		Instance: s.cfg.Instance,
 	})
 	if err != nil {
 		return err
@@ -77,7 +76,7 @@ func serveBroker(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: s.cfg.EmbeddedKafkaPort, DataDir: s.cfg.BrokerDataDir(), Partitions: s.cfg.KafkaPartitions})
+	b, err := lab.StartBroker(s.cfg)
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,14 @@ type running struct {
 // reach the services behind it, and the consumer last.
 var stopOrder = [][]string{{topology.Gateway}, {topology.Auth, topology.Orders}, {topology.Catalog, topology.Notification}}
 
+// StartBroker starts the embedded broker cfg describes, as `shoplab up
+// --local` and `shoplab serve broker` run it. It always listens on
+// loopback: it advertises the address it listens on, and only this
+// machine's services use it.
+func StartBroker(cfg config.Config) (*broker.Broker, error) {
+	return broker.Start(broker.Options{Host: "127.0.0.1", Port: cfg.EmbeddedKafkaPort, DataDir: cfg.BrokerDataDir(), Partitions: cfg.KafkaPartitions})
+}
+
 // Start starts every service and returns once all of them listen. Stop
 // ends them; Failed reports a service that stopped on its own.
 func Start(ctx context.Context, o Options) (l *Lab, err error) {
@@ -90,9 +98,7 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 		return l, err
 	}
 	if len(l.brokers) == 0 {
-		// The embedded broker always listens on loopback: it advertises the
-		// address it listens on, and only this machine's services use it.
-		b, err := broker.Start(broker.Options{Host: "127.0.0.1", Port: cfg.EmbeddedKafkaPort, DataDir: cfg.BrokerDataDir(), Partitions: cfg.KafkaPartitions})
+		b, err := StartBroker(cfg)
 		if err != nil {
 			return l, fmt.Errorf("%w (is another lab running? try: shoplab status)", err)
 		}
@@ -121,7 +127,7 @@ func Start(ctx context.Context, o Options) (l *Lab, err error) {
 		tel, err := telemetry.New(ctx, telemetry.Config{
 			Service: name, LogDir: cfg.LogDir, Stdout: o.Stdout, LogLevel: o.LogLevel,
 			OTLP: o.OTLP, SpanProcessors: o.SpanProcessors, SpanDir: telemetry.LocalSpanDir(o.OTLP, cfg.LogDir),
-			Signals: cfg.Signals, Instance: telemetry.Instance(cfg.Instance),
+			Signals: cfg.Signals, Instance: cfg.Instance,
 		})
 		if err != nil {
 			release()

@@ -14,10 +14,9 @@ import (
 )
 
 // Instance is what package config read about which replica this is
-// (SHOPLAB_INSTANCE_ID, POD_NAME, POD_NAMESPACE, NODE_NAME); the runner
-// hands it over as Instance(cfg.Instance). The zero value is a process
-// outside Kubernetes with no configured ID.
-type Instance config.Instance
+// (SHOPLAB_INSTANCE_ID, POD_NAME, POD_NAMESPACE, NODE_NAME). The zero
+// value is a process outside Kubernetes with no configured ID.
+type Instance = config.Instance
 
 // TargetInfo is the metric that carries a service instance's resource
 // attributes (OpenTelemetry's Prometheus compatibility: an SDK's pull
