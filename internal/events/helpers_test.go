@@ -79,8 +79,9 @@ func newPublisher(t *testing.T, tel *telemetry.Telemetry, brokers []string) *Pub
 }
 
 // startConsumer runs a consumer of group on brokers with h until the test
-// ends; it retries and measures lag quickly, to keep tests short.
-func startConsumer(t *testing.T, tel *telemetry.Telemetry, brokers []string, group string, h Handler) *Consumer {
+// ends, or until stop; it retries and measures lag quickly, to keep tests
+// short.
+func startConsumer(t *testing.T, tel *telemetry.Telemetry, brokers []string, group string, h Handler) (stop func()) {
 	t.Helper()
 	c, err := NewConsumer(tel, brokers, group, Topics())
 	if err != nil {
@@ -96,12 +97,16 @@ func startConsumer(t *testing.T, tel *telemetry.Telemetry, brokers []string, gro
 			t.Errorf("Run: %v", err)
 		}
 	})
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		c.Close()
-	})
-	return c
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			c.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // committed returns group's committed offsets of topic by partition; -1

@@ -177,7 +177,7 @@ func TestAMemberThatDiesBeforeCommittingLosesNothing(t *testing.T) {
 	// as if it died between its handler and its commit.
 	doomedHandled := make(chan string, 1)
 	dtel, _ := newTelemetry(t, "notification")
-	stopDoomed := runConsumer(t, dtel, brokers, group, func(ctx context.Context, _ string, env Envelope) error {
+	stopDoomed := startConsumer(t, dtel, brokers, group, func(ctx context.Context, _ string, env Envelope) error {
 		record(env.ID)
 		select {
 		case doomedHandled <- env.ID:
@@ -313,36 +313,6 @@ func mapsEqual(a, b map[string]float64) bool {
 		}
 	}
 	return true
-}
-
-// runConsumer is startConsumer for a member the test stops itself: stop
-// ends its Run and closes it (it is also stopped when the test ends).
-func runConsumer(t *testing.T, tel *telemetry.Telemetry, brokers []string, group string, h Handler) (stop func()) {
-	t.Helper()
-	c, err := NewConsumer(tel, brokers, group, Topics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.retryBackoff = 20 * time.Millisecond
-	c.maxRetryBackoff = 100 * time.Millisecond
-	c.lag.interval = 100 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := c.Run(ctx, h); err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			wg.Wait()
-			c.Close()
-		})
-	}
-	t.Cleanup(stop)
-	return stop
 }
 
 // waitGroupStable waits until group has members members, all with their
