@@ -47,8 +47,8 @@ func TestCrashConsistency(t *testing.T) {
 	dir := t.TempDir()
 	dataDir := filepath.Join(dir, "data")
 	bin := buildShoplab(t, dir)
-	sink := startMailSink(t)
-	env := append(labEnv(t, dir), sink.env()...)
+	sink := testkit.StartSMTP(t, testkit.SMTPBehaviour{})
+	env := append(labEnv(t, dir), mailEnv(sink)...)
 	// Short enough that the reservations of orders a kill cut short are
 	// released while the test waits; long enough for a placement on a
 	// loaded machine.
@@ -77,7 +77,7 @@ func TestCrashConsistency(t *testing.T) {
 		{name: "inbox stalled", stallInbox: true, afterOrders: 10, unconsumed: 30},
 	}
 	for i, k := range plan {
-		sink.setDelay(k.slowSMTP)
+		sink.SetDelay(k.slowSMTP)
 		release := func() {}
 		if k.stallInbox {
 			release = stallInbox(t, dataDir)
@@ -96,8 +96,8 @@ func TestCrashConsistency(t *testing.T) {
 		release()
 		t.Logf("kill %d (%s): %s after the lab was ready, %d orders confirmed in this run; %d e-mails unsent, %d events unconsumed",
 			i+1, k.name, at.Round(time.Millisecond), stream.ackedCount()-from, st.unsent(), st.unconsumed())
-		sink.setDelay(0)
-		sink.nextRun(t)
+		sink.SetDelay(0)
+		sink.NextRun(t)
 		lab = startLab(t, bin, env)
 	}
 
@@ -107,12 +107,12 @@ func TestCrashConsistency(t *testing.T) {
 	stopped = true
 	quietSince := time.Now()
 	testkit.WaitFor(t, time.Minute, "the shop to go quiet", func() error {
-		return readStateOnce(t, dataDir).busy(sink.received())
+		return readStateOnce(t, dataDir).busy(receivedMails(sink))
 	})
 	t.Logf("quiet %s after the checkouts stopped", time.Since(quietSince).Round(time.Millisecond))
 	lab.stop(t)
 
-	tally := checkCrashInvariants(t, seed, stream, readStateOnce(t, dataDir), sink.received())
+	tally := checkCrashInvariants(t, seed, stream, readStateOnce(t, dataDir), receivedMails(sink))
 	t.Logf("%d kills; orders: %d confirmed, %d stored (%d stored without a confirmation), %d unanswered requests, refused %v; "+
 		"events: %d; e-mails: %d order confirmations, %d duplicates (by kill: %v), %d welcome; %s in all",
 		len(plan), tally.acked, tally.stored, tally.storedUnacked, tally.unanswered, tally.refused,

@@ -68,7 +68,7 @@ func TestReplicasSurviveAKilledReplicaAndALostBroker(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	sink := startSMTPSink(t)
+	sink := testkit.StartSMTP(t, testkit.SMTPBehaviour{})
 	catalogAddr := startCatalog(t, b.Addrs())
 	products := newCatalogClient(t, catalogAddr)
 	initial := stock(t, products)
@@ -86,7 +86,7 @@ func TestReplicasSurviveAKilledReplicaAndALostBroker(t *testing.T) {
 		}
 		return env
 	}
-	smtpHost, smtpPort, _ := net.SplitHostPort(sink.addr())
+	smtpHost, smtpPort, _ := net.SplitHostPort(sink.Addr())
 	var ordersReplicas, notificationReplicas []*replica
 	for i := range replicas {
 		ordersReplicas = append(ordersReplicas, startReplica(t, topology.Orders, fmt.Sprintf("orders-%d", i), with(map[string]string{
@@ -232,11 +232,11 @@ func TestReplicasSurviveAKilledReplicaAndALostBroker(t *testing.T) {
 // unless the killed replica's send was cut after the server took it and
 // before the replica recorded it; the copy then has the same Message-ID,
 // which mail clients fold into one.
-func checkMailbox(t *testing.T, sink *smtpSink, eventOf map[string]string, killed *replica) {
+func checkMailbox(t *testing.T, sink *testkit.SMTPServer, eventOf map[string]string, killed *replica) {
 	t.Helper()
 	killedFrom := killed.name + "@shopease.test"
 	byEvent := map[string][]received{}
-	for _, m := range sink.mails() {
+	for _, m := range mails(sink) {
 		byEvent[m.eventID] = append(byEvent[m.eventID], m)
 	}
 	dups := 0
@@ -259,7 +259,7 @@ func checkMailbox(t *testing.T, sink *smtpSink, eventOf map[string]string, kille
 			}
 		}
 	}
-	t.Logf("mail server: %d e-mails for %d orders (%d resent after the kill)", len(sink.mails()), len(eventOf), dups)
+	t.Logf("mail server: %d e-mails for %d orders (%d resent after the kill)", len(mails(sink)), len(eventOf), dups)
 }
 
 // checkConsumerSignals: on every surviving notification replica the lag

@@ -51,8 +51,8 @@ func TestRegionalOutagePagesForItsRegion(t *testing.T) {
 	labharness.RequirePrometheus(t)
 	labharness.RequireAlertmanager(t)
 
-	sink := startSMTPSink(t)
-	am := labharness.StartAlertmanager(t, alertmanagerConfig(t, sink.addr()))
+	sink := testkit.StartSMTP(t, testkit.SMTPBehaviour{})
+	am := labharness.StartAlertmanager(t, alertmanagerConfig(t, sink.Addr()))
 	shop := labharness.Start(t, nil)
 	prom := labharness.StartPrometheus(t, shop, labharness.PrometheusOptions{
 		RepoRoot:       testkit.RepoRoot(t),
@@ -159,7 +159,7 @@ func TestRegionalOutagePagesForItsRegion(t *testing.T) {
 				t.Errorf("%s (%s) fired for %q: only the checkout alerts for %s should", name, a["severity"], r, outageRegion)
 			}
 		}
-		for _, m := range sink.received() {
+		for _, m := range receivedMails(sink) {
 			for _, r := range region.All() {
 				if r != outageRegion && strings.Contains(m.Subject, " in "+r) && (strings.Contains(m.Subject, availabilityAlerts[0]) || strings.Contains(m.Subject, availabilityAlerts[1])) {
 					t.Errorf("e-mail about a healthy region: %q", m.Subject)
@@ -190,11 +190,11 @@ func alertmanagerConfig(t *testing.T, smarthost string) []byte {
 }
 
 // waitForMail waits until the sink has received a message match accepts.
-func waitForMail(t *testing.T, sink *smtpSink, timeout time.Duration, what string, match func(sunkMail) bool) sunkMail {
+func waitForMail(t *testing.T, sink *testkit.SMTPServer, timeout time.Duration, what string, match func(sunkMail) bool) sunkMail {
 	t.Helper()
 	var found sunkMail
 	testkit.WaitFor(t, timeout, what, func() error {
-		mails := sink.received()
+		mails := receivedMails(sink)
 		for _, m := range mails {
 			if match(m) {
 				found = m

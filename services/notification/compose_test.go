@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shoplab/shoplab/internal/events"
+	"github.com/shoplab/shoplab/internal/testkit"
 )
 
 func TestFormatMoney(t *testing.T) {
@@ -90,7 +91,7 @@ func TestBuildMessageHeaders(t *testing.T) {
 			t.Fatalf("event text injected a header: %q", line)
 		}
 	}
-	m := parse(t, smtpMessage{Data: bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))})
+	m := parse(t, testkit.SMTPMessage{Data: bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))})
 	dec := new(mime.WordDecoder)
 	subject, err := dec.DecodeHeader(m.header.Get("Subject"))
 	if err != nil {

@@ -173,7 +173,7 @@ type parsed struct {
 	body   string
 }
 
-func parse(t *testing.T, m smtpMessage) parsed {
+func parse(t *testing.T, m testkit.SMTPMessage) parsed {
 	t.Helper()
 	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
 	if err != nil {

@@ -33,10 +33,10 @@ func TestMailServerIncidentsPileUpEmails(t *testing.T) {
 			b := startBroker(t)
 			set := incident.NewSet(topology.Notification)
 			var smtp config.SMTP
-			var mailbox *smtpServer
+			var mailbox *testkit.SMTPServer
 			if tt.smtp {
-				mailbox = startSMTP(t, 0)
-				smtp = mailbox.config()
+				mailbox = testkit.StartSMTP(t, testkit.SMTPBehaviour{})
+				smtp = smtpConfig(mailbox)
 			}
 			tel, rec := newRecordedTelemetry(t)
 			s := startServiceWith(t, Options{
@@ -55,8 +55,8 @@ func TestMailServerIncidentsPileUpEmails(t *testing.T) {
 				return testkit.MetricValue(t, s.tel.Registry, "shoplab_notification_pending_emails", nil)
 			}
 			testkit.WaitMetric(t, s.tel.Registry, "shoplab_notification_pending_emails", nil, n-1, 20*time.Second)
-			if tt.smtp && tt.incident == incident.SMTPReject && len(mailbox.messages()) != 0 {
-				t.Errorf("the mail server got %d e-mails while refusing", len(mailbox.messages()))
+			if tt.smtp && tt.incident == incident.SMTPReject && len(mailbox.Messages()) != 0 {
+				t.Errorf("the mail server got %d e-mails while refusing", len(mailbox.Messages()))
 			}
 
 			set.Clear()

@@ -23,15 +23,15 @@ func TestOrderPlacedSendsOneEmailPerEvent(t *testing.T) {
 func testOrderPlacedSendsOneEmailPerEvent(t *testing.T, be testkit.Backend) {
 	t.Parallel()
 	b := startBroker(t)
-	mailbox := startSMTP(t, 0)
-	s := startServiceWith(t, Options{Database: be.New(t), Brokers: b.Addrs(), SMTP: mailbox.config()})
+	mailbox := testkit.StartSMTP(t, testkit.SMTPBehaviour{})
+	s := startServiceWith(t, Options{Database: be.New(t), Brokers: b.Addrs(), SMTP: smtpConfig(mailbox)})
 	p := newProducer(t, b.Addrs())
 
 	first := orderEvent(t, "evt-1", "order-1")
 	traceID := p.publish(t, events.TopicOrderPlaced, "user-1", first)
-	testkit.WaitFor(t, deliveryTimeout, "the first e-mail", func() bool { return len(mailbox.messages()) > 0 })
+	testkit.WaitFor(t, deliveryTimeout, "the first e-mail", func() bool { return len(mailbox.Messages()) > 0 })
 
-	msgs := mailbox.messages()
+	msgs := mailbox.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d e-mails, want 1", len(msgs))
 	}
@@ -69,14 +69,14 @@ func testOrderPlacedSendsOneEmailPerEvent(t *testing.T, be testkit.Backend) {
 	p.publish(t, events.TopicOrderPlaced, "user-1", first)
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-2", "order-2"))
 	testkit.WaitFor(t, deliveryTimeout, "the second order's e-mail", func() bool {
-		for _, m := range mailbox.messages() {
+		for _, m := range mailbox.Messages() {
 			if strings.Contains(string(m.Data), "order-2") {
 				return true
 			}
 		}
 		return false
 	})
-	if n := len(mailbox.messages()); n != 2 {
+	if n := len(mailbox.Messages()); n != 2 {
 		t.Errorf("%d e-mails, want 2: the redelivered event must not send another", n)
 	}
 	reg := s.tel.Registry
@@ -108,14 +108,14 @@ func TestSMTPFailureIsRetried(t *testing.T) { forEachBackend(t, testSMTPFailureI
 func testSMTPFailureIsRetried(t *testing.T, be testkit.Backend) {
 	t.Parallel()
 	b := startBroker(t)
-	mailbox := startSMTP(t, 1)
-	s := startServiceWith(t, Options{Database: be.New(t), Brokers: b.Addrs(), SMTP: mailbox.config()})
+	mailbox := testkit.StartSMTP(t, testkit.SMTPBehaviour{RefuseMail: 1})
+	s := startServiceWith(t, Options{Database: be.New(t), Brokers: b.Addrs(), SMTP: smtpConfig(mailbox)})
 	p := newProducer(t, b.Addrs())
 
 	p.publish(t, events.TopicUserRegistered, "user-1", userEvent(t, "evt-u1"))
-	testkit.WaitFor(t, deliveryTimeout, "the welcome e-mail", func() bool { return len(mailbox.messages()) > 0 })
+	testkit.WaitFor(t, deliveryTimeout, "the welcome e-mail", func() bool { return len(mailbox.Messages()) > 0 })
 
-	m := parse(t, mailbox.messages()[0])
+	m := parse(t, mailbox.Messages()[0])
 	if got, want := m.header.Get("Subject"), "Welcome to ShopEase, Ada Lovelace!"; got != want {
 		t.Errorf("Subject = %q, want %q", got, want)
 	}
@@ -133,8 +133,8 @@ func testSMTPFailureIsRetried(t *testing.T, be testkit.Backend) {
 func TestMalformedEventsAreSkipped(t *testing.T) {
 	t.Parallel()
 	b := startBroker(t)
-	mailbox := startSMTP(t, 0)
-	s := startService(t, b.Addrs(), mailbox.config(), nil)
+	mailbox := testkit.StartSMTP(t, testkit.SMTPBehaviour{})
+	s := startService(t, b.Addrs(), smtpConfig(mailbox), nil)
 	p := newProducer(t, b.Addrs())
 
 	bad := []struct {
@@ -152,8 +152,8 @@ func TestMalformedEventsAreSkipped(t *testing.T) {
 	}
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-ok", "order-ok"))
 
-	testkit.WaitFor(t, deliveryTimeout, "the valid order's e-mail", func() bool { return len(mailbox.messages()) > 0 })
-	msgs := mailbox.messages()
+	testkit.WaitFor(t, deliveryTimeout, "the valid order's e-mail", func() bool { return len(mailbox.Messages()) > 0 })
+	msgs := mailbox.Messages()
 	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Data), "order-ok") {
 		t.Fatalf("e-mails = %d, want exactly the one for order-ok", len(msgs))
 	}

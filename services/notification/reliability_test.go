@@ -33,16 +33,16 @@ func testPoisonRecipientDoesNotBlockOthers(t *testing.T, be testkit.Backend) {
 		// reply is what Postfix answers for an unknown local user.
 		reply = "550 5.1.1 <bad@example.com>: Recipient address rejected: User unknown"
 	)
-	mailbox := startSMTPWith(t, smtpBehaviour{
-		reject:    map[string]string{bad: reply},
-		deferRcpt: map[string]int{grey: -1},
+	mailbox := testkit.StartSMTP(t, testkit.SMTPBehaviour{
+		Reject:    map[string]string{bad: reply},
+		DeferRcpt: map[string]int{grey: -1},
 	})
 	var logs testkit.SyncBuffer
 	s := startServiceWith(t, Options{
 		Database:        be.New(t),
 		Telemetry:       newTelemetry(t, "notification", &logs),
 		Brokers:         b.Addrs(),
-		SMTP:            mailbox.config(),
+		SMTP:            smtpConfig(mailbox),
 		RetryBackoff:    20 * time.Millisecond,
 		MaxRetryBackoff: 100 * time.Millisecond,
 	})
@@ -58,7 +58,7 @@ func testPoisonRecipientDoesNotBlockOthers(t *testing.T, be testkit.Backend) {
 
 	testkit.WaitFor(t, deliveryTimeout, "an e-mail to every good address", func() bool {
 		for _, addr := range good {
-			if len(mailbox.messagesTo(addr)) == 0 {
+			if len(mailbox.MessagesTo(addr)) == 0 {
 				return false
 			}
 		}
@@ -75,14 +75,14 @@ func testPoisonRecipientDoesNotBlockOthers(t *testing.T, be testkit.Backend) {
 	})
 
 	for _, addr := range good {
-		if n := len(mailbox.messagesTo(addr)); n != 1 {
+		if n := len(mailbox.MessagesTo(addr)); n != 1 {
 			t.Errorf("%d e-mails to %s, want 1", n, addr)
 		}
 	}
-	if n := len(mailbox.messages()); n != len(good) {
+	if n := len(mailbox.Messages()); n != len(good) {
 		t.Errorf("%d e-mails in all, want %d", n, len(good))
 	}
-	if n := len(mailbox.rcptTimes(bad)); n != 1 {
+	if n := len(mailbox.RcptTimes(bad)); n != 1 {
 		t.Errorf("the refused recipient was tried %d times, want 1", n)
 	}
 	if r := emailRow(t, s, "evt-bad"); r.attempts != 1 || !strings.Contains(r.lastError, "550") || !strings.Contains(r.lastError, "5.1.1") {
@@ -121,13 +121,13 @@ func TestTransientRefusalIsRetriedWithBackoff(t *testing.T) {
 	t.Parallel()
 	b := startBroker(t)
 	const refusals = 3
-	mailbox := startSMTPWith(t, smtpBehaviour{deferRcpt: map[string]int{"ada@example.com": refusals}})
+	mailbox := testkit.StartSMTP(t, testkit.SMTPBehaviour{DeferRcpt: map[string]int{"ada@example.com": refusals}})
 	const backoff = 100 * time.Millisecond
 	tel, spans := newRecordedTelemetry(t)
 	s := startServiceWith(t, Options{
 		Telemetry:       tel,
 		Brokers:         b.Addrs(),
-		SMTP:            mailbox.config(),
+		SMTP:            smtpConfig(mailbox),
 		RetryBackoff:    backoff,
 		MaxRetryBackoff: time.Minute,
 	})
@@ -138,7 +138,7 @@ func TestTransientRefusalIsRetriedWithBackoff(t *testing.T) {
 		return emailRow(t, s, "evt-1").status == statusSent
 	})
 
-	if n := len(mailbox.messages()); n != 1 {
+	if n := len(mailbox.Messages()); n != 1 {
 		t.Errorf("%d e-mails, want 1", n)
 	}
 	if r := emailRow(t, s, "evt-1"); r.attempts != refusals+1 || r.lastError != "" {
@@ -146,7 +146,7 @@ func TestTransientRefusalIsRetriedWithBackoff(t *testing.T) {
 	}
 	// Each pause is at least the backoff for the attempts so far: load
 	// can only make them longer.
-	times := mailbox.rcptTimes("ada@example.com")
+	times := mailbox.RcptTimes("ada@example.com")
 	if len(times) != refusals+1 {
 		t.Fatalf("%d RCPT commands, want %d", len(times), refusals+1)
 	}
@@ -208,10 +208,10 @@ func TestStalledMailServerTimesOut(t *testing.T) {
 	t.Parallel()
 	b := startBroker(t)
 	const slow = "slow@example.com"
-	mailbox := startSMTPWith(t, smtpBehaviour{stall: map[string]bool{slow: true}})
+	mailbox := testkit.StartSMTP(t, testkit.SMTPBehaviour{Stall: map[string]bool{slow: true}})
 	s := startServiceWith(t, Options{
 		Brokers:         b.Addrs(),
-		SMTP:            mailbox.config(),
+		SMTP:            smtpConfig(mailbox),
 		SendTimeout:     time.Second,
 		RetryBackoff:    20 * time.Millisecond,
 		MaxRetryBackoff: 100 * time.Millisecond,
@@ -222,7 +222,7 @@ func TestStalledMailServerTimesOut(t *testing.T) {
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEventTo(t, "evt-ok", "order-ok", "ada@example.com"))
 
 	testkit.WaitFor(t, deliveryTimeout, "the e-mail behind the stalled one", func() bool {
-		return len(mailbox.messagesTo("ada@example.com")) == 1
+		return len(mailbox.MessagesTo("ada@example.com")) == 1
 	})
 	testkit.WaitFor(t, deliveryTimeout, "the stalled e-mail timed out twice", func() bool {
 		return emailRow(t, s, "evt-slow").attempts >= 3 // the third is under way
@@ -245,14 +245,14 @@ func TestStalledMailServerTimesOut(t *testing.T) {
 func TestLagRisesWhileConsumerIsStuck(t *testing.T) {
 	t.Parallel()
 	b := startBroker(t)
-	mailbox := startSMTP(t, 0)
+	mailbox := testkit.StartSMTP(t, testkit.SMTPBehaviour{})
 	dbPath := t.TempDir() + "/notification.db"
-	s := startServiceWith(t, Options{Database: database.Source{Path: dbPath}, Brokers: b.Addrs(), SMTP: mailbox.config()})
+	s := startServiceWith(t, Options{Database: database.Source{Path: dbPath}, Brokers: b.Addrs(), SMTP: smtpConfig(mailbox)})
 	p := newProducer(t, b.Addrs())
 	reg := s.tel.Registry
 
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-0", "order-0"))
-	testkit.WaitFor(t, deliveryTimeout, "the first e-mail", func() bool { return len(mailbox.messages()) == 1 })
+	testkit.WaitFor(t, deliveryTimeout, "the first e-mail", func() bool { return len(mailbox.Messages()) == 1 })
 
 	// Take the database's write lock, as a stuck migration or a backup
 	// would.
@@ -292,5 +292,5 @@ func TestLagRisesWhileConsumerIsStuck(t *testing.T) {
 	testkit.WaitFor(t, deliveryTimeout, "the lag back to 0", func() bool {
 		return consumerLag(t, reg, events.TopicOrderPlaced)[partition] == 0
 	})
-	testkit.WaitFor(t, deliveryTimeout, "every e-mail", func() bool { return len(mailbox.messages()) == more+2 })
+	testkit.WaitFor(t, deliveryTimeout, "every e-mail", func() bool { return len(mailbox.Messages()) == more+2 })
 }

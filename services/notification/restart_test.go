@@ -20,11 +20,11 @@ import (
 func TestLeaseOfDeadProcessIsReleasedAtStart(t *testing.T) {
 	t.Parallel()
 	b := startBroker(t)
-	mailbox := startSMTP(t, 0)
+	mailbox := testkit.StartSMTP(t, testkit.SMTPBehaviour{})
 	path := filepath.Join(t.TempDir(), "notification.db")
 	ctx := t.Context()
 
-	prev, err := New(ctx, Options{Database: database.Source{Path: path}, Telemetry: newTelemetry(t, "notification", nil), Brokers: b.Addrs(), SMTP: mailbox.config()})
+	prev, err := New(ctx, Options{Database: database.Source{Path: path}, Telemetry: newTelemetry(t, "notification", nil), Brokers: b.Addrs(), SMTP: smtpConfig(mailbox)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,13 +53,13 @@ func TestLeaseOfDeadProcessIsReleasedAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := startServiceWith(t, Options{Database: database.Source{Path: path}, Brokers: b.Addrs(), SMTP: mailbox.config()})
+	s := startServiceWith(t, Options{Database: database.Source{Path: path}, Brokers: b.Addrs(), SMTP: smtpConfig(mailbox)})
 	// Far shorter than the lease, generous for a loaded machine.
 	const prompt = 10 * time.Second
 	testkit.WaitFor(t, prompt, "the e-mail the dead process was sending, sent by the next", func() bool {
 		return emailRow(t, s, "evt-leased").status == statusSent
 	})
-	if n := len(mailbox.messagesTo("evt-leased@example.com")); n != 1 {
+	if n := len(mailbox.MessagesTo("evt-leased@example.com")); n != 1 {
 		t.Errorf("%d e-mails for the leased event, want 1", n)
 	}
 	if r := emailRow(t, s, "evt-leased"); r.attempts != 2 {
@@ -68,7 +68,7 @@ func TestLeaseOfDeadProcessIsReleasedAtStart(t *testing.T) {
 	if r := emailRow(t, s, "evt-backoff"); r.status != statusPending || r.attempts != 1 || r.lastError != refusal.Error() {
 		t.Errorf("e-mail in backoff = %+v, want pending after 1 attempt, waiting", r)
 	}
-	if n := len(mailbox.messagesTo("evt-backoff@example.com")); n != 0 {
+	if n := len(mailbox.MessagesTo("evt-backoff@example.com")); n != 0 {
 		t.Errorf("%d e-mails for the event in backoff, want 0 before its next attempt", n)
 	}
 }
@@ -81,11 +81,11 @@ func TestSendRecordedOnAcceptance(t *testing.T) { forEachBackend(t, testSendReco
 func testSendRecordedOnAcceptance(t *testing.T, be testkit.Backend) {
 	t.Parallel()
 	b := startBroker(t)
-	mailbox := startSMTPWith(t, smtpBehaviour{stallQuit: true})
+	mailbox := testkit.StartSMTP(t, testkit.SMTPBehaviour{StallQuit: true})
 	s := startServiceWith(t, Options{
 		Database: be.New(t),
 		Brokers:  b.Addrs(),
-		SMTP:     mailbox.config(),
+		SMTP:     smtpConfig(mailbox),
 		// The unanswered QUIT ends with the send timeout: far later than
 		// the test waits.
 		SendTimeout: 10 * time.Minute,
@@ -93,7 +93,7 @@ func testSendRecordedOnAcceptance(t *testing.T, be testkit.Backend) {
 	p := newProducer(t, b.Addrs())
 
 	p.publish(t, events.TopicOrderPlaced, "user-1", orderEvent(t, "evt-1", "order-1"))
-	testkit.WaitFor(t, deliveryTimeout, "the e-mail at the server", func() bool { return len(mailbox.messages()) == 1 })
+	testkit.WaitFor(t, deliveryTimeout, "the e-mail at the server", func() bool { return len(mailbox.Messages()) == 1 })
 	testkit.WaitFor(t, deliveryTimeout, "the e-mail recorded as sent while QUIT is unanswered", func() bool {
 		return emailRow(t, s, "evt-1").status == statusSent
 	})
