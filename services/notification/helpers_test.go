@@ -272,11 +272,3 @@ func logLines(t *testing.T, logs string, msg string) []map[string]any {
 	}
 	return out
 }
-
-// forEachBackend runs a storage test once per engine (SQLite, PostgreSQL),
-// as a subtest named for it.
-func forEachBackend(t *testing.T, test func(t *testing.T, be testkit.Backend)) {
-	for _, be := range testkit.Backends() {
-		t.Run(be.Name, func(t *testing.T) { test(t, be) })
-	}
-}

@@ -17,7 +17,7 @@ import (
 const deliveryTimeout = 30 * time.Second
 
 func TestOrderPlacedSendsOneEmailPerEvent(t *testing.T) {
-	forEachBackend(t, testOrderPlacedSendsOneEmailPerEvent)
+	testkit.ForEachBackend(t, testOrderPlacedSendsOneEmailPerEvent)
 }
 
 func testOrderPlacedSendsOneEmailPerEvent(t *testing.T, be testkit.Backend) {
@@ -103,7 +103,7 @@ func testOrderPlacedSendsOneEmailPerEvent(t *testing.T, be testkit.Backend) {
 	}
 }
 
-func TestSMTPFailureIsRetried(t *testing.T) { forEachBackend(t, testSMTPFailureIsRetried) }
+func TestSMTPFailureIsRetried(t *testing.T) { testkit.ForEachBackend(t, testSMTPFailureIsRetried) }
 
 func testSMTPFailureIsRetried(t *testing.T, be testkit.Backend) {
 	t.Parallel()

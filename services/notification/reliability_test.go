@@ -21,7 +21,7 @@ import (
 // and the rest must flow, including past an address that is only
 // greylisted (4xx) and stays pending.
 func TestPoisonRecipientDoesNotBlockOthers(t *testing.T) {
-	forEachBackend(t, testPoisonRecipientDoesNotBlockOthers)
+	testkit.ForEachBackend(t, testPoisonRecipientDoesNotBlockOthers)
 }
 
 func testPoisonRecipientDoesNotBlockOthers(t *testing.T, be testkit.Backend) {

@@ -36,7 +36,9 @@ func testEmail(i int) email {
 // TestReplicasStoreAnEventOnce: replicas handed the same event at once
 // (a consumer group rebalancing) store it once; the others learn that it
 // is known, so that one e-mail goes out.
-func TestReplicasStoreAnEventOnce(t *testing.T) { forEachBackend(t, testReplicasStoreAnEventOnce) }
+func TestReplicasStoreAnEventOnce(t *testing.T) {
+	testkit.ForEachBackend(t, testReplicasStoreAnEventOnce)
+}
 
 func testReplicasStoreAnEventOnce(t *testing.T, be testkit.Backend) {
 	const events, attempts = 10, 8
@@ -77,7 +79,7 @@ func testReplicasStoreAnEventOnce(t *testing.T, be testkit.Backend) {
 // claiming due e-mails at once never claim the same one, and between
 // them claim all.
 func TestReplicasClaimDisjointEmails(t *testing.T) {
-	forEachBackend(t, testReplicasClaimDisjointEmails)
+	testkit.ForEachBackend(t, testReplicasClaimDisjointEmails)
 }
 
 func testReplicasClaimDisjointEmails(t *testing.T, be testkit.Backend) {

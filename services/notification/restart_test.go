@@ -76,7 +76,9 @@ func TestLeaseOfDeadProcessIsReleasedAtStart(t *testing.T) {
 // TestSendRecordedOnAcceptance: the e-mail is recorded as sent as soon as
 // the server accepts it, not once it answers QUIT, so that a crash while
 // the conversation ends does not send it again.
-func TestSendRecordedOnAcceptance(t *testing.T) { forEachBackend(t, testSendRecordedOnAcceptance) }
+func TestSendRecordedOnAcceptance(t *testing.T) {
+	testkit.ForEachBackend(t, testSendRecordedOnAcceptance)
+}
 
 func testSendRecordedOnAcceptance(t *testing.T, be testkit.Backend) {
 	t.Parallel()
