@@ -170,7 +170,5 @@ func openOutbox(ctx context.Context, src database.Source) (*sql.DB, error) {
 
 // forEachBackend runs test against a fresh outbox database on each engine.
 func forEachBackend(t *testing.T, test func(t *testing.T, src database.Source)) {
-	for _, b := range testkit.Backends() {
-		t.Run(b.Name, func(t *testing.T) { test(t, b.New(t)) })
-	}
+	testkit.ForEachBackend(t, func(t *testing.T, b testkit.Backend) { test(t, b.New(t)) })
 }
