@@ -201,22 +201,31 @@ func TestReplicasSurviveAKilledReplicaAndALostBroker(t *testing.T) {
 
 	// The stock: what the stored orders bought is gone, the rest (stock a
 	// killed replica reserved for an order it never stored) is back.
+	waitStockMatchesOrders(t, orders, products, initial)
+}
+
+// waitStockMatchesOrders waits until the catalog's stock is initial minus
+// what the orders stored in orders bought, and returns the units sold.
+func waitStockMatchesOrders(t *testing.T, orders *sql.DB, products shopv1.CatalogServiceClient, initial map[int64]int64) int64 {
+	t.Helper()
 	sold := map[int64]int64{}
+	var total int64
 	lines, err := orders.QueryContext(t.Context(), `SELECT product_id, quantity FROM order_lines`)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer lines.Close()
 	for lines.Next() {
 		var p, q int64
 		if err := lines.Scan(&p, &q); err != nil {
 			t.Fatal(err)
 		}
 		sold[p] += q
+		total += q
 	}
 	if err := lines.Err(); err != nil {
 		t.Fatal(err)
 	}
-	lines.Close()
 	testkit.WaitFor(t, stepTimeout, "the stock at its initial level minus what was sold", func() error {
 		now := stock(t, products)
 		for id, s := range initial {
@@ -226,6 +235,7 @@ func TestReplicasSurviveAKilledReplicaAndALostBroker(t *testing.T) {
 		}
 		return nil
 	})
+	return total
 }
 
 // checkMailbox: each order's e-mail reached the mail server, and only once
